@@ -1,0 +1,141 @@
+"""The ``qst-mps`` command (SPEC §5). Thin: parse, resolve the configuration, call the library."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .config import ConfigError, apply_overrides, load_toml, resolve
+
+BAD_INPUT = 2
+
+RESUMABLE_KEYS = {"evolution.t_max", "output.checkpoint_every"}
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="qst-mps", description="Quantum spin transfer of electrons and electron pairs."
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="run one configuration (no CONFIG: the paper's model)")
+    run.add_argument("config", nargs="?", help="configuration file (TOML)")
+    run.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                     help="override a key, e.g. --set model.L=8 --set state.pair=triplet_0")
+    run.add_argument("-o", "--output", help="result file (default: [output] path)")
+    run.add_argument("--force", action="store_true", help="overwrite an existing result file")
+    run.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    resume = sub.add_parser("resume", help="continue an interrupted run, or extend t_max")
+    resume.add_argument("result", help="result file of the run")
+    resume.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="only evolution.t_max and output.checkpoint_every may change")
+    resume.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    compare = sub.add_parser("compare", help="max differences of the observables of two runs")
+    compare.add_argument("a")
+    compare.add_argument("b")
+    show = sub.add_parser("config", help="print the resolved configuration (TOML) or its reference")
+    show.add_argument("config", nargs="?", help="configuration file (TOML)")
+    show.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
+    show.add_argument("--reference", action="store_true", help="print the key reference (Markdown)")
+    return parser
+
+
+def _summary(out: dict, backend: str, reason: str, path: Path) -> str:
+    drift = abs(out["S_z_total"] - out["S_z_total"][0]).max()
+    lines = [
+        f"backend            {backend} ({reason})",
+        f"final time         {out['time'][-1]:g} fs, {len(out['time'])} output times",
+        f"final Δσ_z         {out['delta_sigma_z'][-1]:.6f}",
+        f"S_z_total drift    {drift:.2e}",
+        f"norm drift         {abs(out['norm'] - 1).max():.2e}",
+        f"energy drift       {abs(out['energy'] - out['energy'][0]).max():.2e} eV",
+        f"wall time          {out['wall_time']:.1f} s",
+        f"result             {path}",
+    ]
+    return "\n".join(lines)
+
+
+def _run(args) -> int:
+    from .simulation import choose_backend, simulate
+
+    partial = load_toml(args.config) if args.config else {}
+    partial = apply_overrides(partial, args.set)
+    if args.output:
+        partial.setdefault("output", {})["path"] = args.output
+    config = resolve(partial)
+    path = Path(config["output"]["path"])
+    if path.exists() and not args.force:
+        raise ConfigError("output.path", f"{path} exists; pass --force to overwrite it")
+    backend, reason = choose_backend(config)
+    out = simulate(config, path, progress=not args.quiet)
+    print(_summary(out, backend, reason, path))
+    return 0
+
+
+def _resume(args) -> int:
+    from . import results
+    from .simulation import choose_backend, simulate
+
+    path = Path(args.result)
+    if not path.exists():
+        raise ConfigError("result", f"{path} does not exist")
+    saved = results.load(path)
+    for text in args.set:
+        key = text.split("=", 1)[0].strip()
+        if key not in RESUMABLE_KEYS:
+            raise ConfigError(key, f"cannot change on resume; allowed: {', '.join(RESUMABLE_KEYS)}")
+    config = resolve(apply_overrides(saved.config, args.set))
+    config["output"]["path"] = str(path)
+    backend, reason = choose_backend(config)
+    out = simulate(config, path, progress=not args.quiet, resume=True)
+    print(_summary(out, backend, reason, path))
+    return 0
+
+
+def _compare(args) -> int:
+    from . import results
+
+    a, b = results.load(args.a), results.load(args.b)
+    if a["time"].shape != b["time"].shape or abs(a["time"] - b["time"]).max() > 1e-9:
+        raise ConfigError("time", "the two runs have different output times")
+    print(f"{'observable':28s} max |A − B|")
+    for key in sorted(set(a) & set(b)):
+        if key != "time" and a[key].shape == b[key].shape:
+            print(f"{key:28s} {abs(a[key] - b[key]).max():.3e}")
+    return 0
+
+
+def _config(args) -> int:
+    from .config import reference_markdown
+
+    if args.reference:
+        print(reference_markdown())
+        return 0
+    partial = load_toml(args.config) if args.config else {}
+    config = resolve(apply_overrides(partial, args.set))
+    for section, table in config.items():
+        print(f"[{section}]")
+        for key, value in table.items():
+            if value is not None:
+                text = f'"{value}"' if isinstance(value, str) else str(value).lower() if isinstance(
+                    value, bool) else repr(value)
+                print(f"{key} = {text}")
+        print()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of ``qst-mps``; returns the exit status."""
+    args = _parser().parse_args(argv)
+    from .simulation import INTERRUPTED, Interrupted
+
+    try:
+        return {"run": _run, "resume": _resume, "compare": _compare, "config": _config}[
+            args.command](args)
+    except ConfigError as err:
+        print(f"qst-mps: error: {err}", file=sys.stderr)
+        return BAD_INPUT
+    except Interrupted as err:
+        print(f"qst-mps: {err}; checkpoint written, continue with 'qst-mps resume'",
+              file=sys.stderr)
+        return INTERRUPTED

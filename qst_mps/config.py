@@ -1,0 +1,248 @@
+"""Run configuration: the schema of SPEC §5, defaults (the paper's model), validation.
+
+A configuration is a plain nested dict ``{section: {key: value}}``. :func:`resolve` takes a partial
+one (from a TOML file and ``--set`` overrides), checks every key, fills the defaults, derives the
+values that default to other values (``n_first``, ``x2``), checks the geometry, and returns the
+fully resolved configuration that is stored in every result file.
+
+Every problem is reported as a :class:`ConfigError` naming the offending key and what is allowed.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import tomllib
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+
+class ConfigError(ValueError):
+    """A configuration problem, found before any work is done.
+
+    Attributes
+    ----------
+    key : str
+        Dotted key (``"model.L"``) the problem is about.
+    """
+
+    def __init__(self, key: str, message: str):
+        super().__init__(f"{key}: {message}")
+        self.key = key
+
+
+@dataclass(frozen=True)
+class Option:
+    """One configuration key: its type, default and meaning (with units)."""
+
+    kind: str  # int | float | str | spin | int_list | float_or_auto | path
+    default: Any
+    doc: str
+    choices: tuple = ()
+    minimum: float | None = None
+    strict_minimum: bool = False
+
+
+SCHEMA: dict[str, dict[str, Option]] = {
+    "model": {
+        "N": Option("int", 200, "number of conduction sites x = 0 … N-1", minimum=2),
+        "L": Option("int", 4, "number of local spins j = 0 … L-1", minimum=1),
+        "spin_sites": Option(
+            "int_list", None, "conduction sites n_j of the local spins (default: n_first + j)"
+        ),
+        "n_first": Option("int", None, "site of the first local spin (default: N // 2)", minimum=0),
+        "t_h": Option("float", 0.5, "hopping t_h (eV)"),
+        "J_ex": Option("float", 0.2, "exchange between neighbouring local spins J_ex (eV)"),
+        "J_sd": Option("float", 0.3, "sd exchange between conduction and local spins J_sd (eV)"),
+        "spin": Option("spin", 0.5, "local spin S (1/2, 1, 3/2, …)"),
+        "boundary": Option("str", "periodic", "conduction chain boundary", ("periodic", "open")),
+        "sd_terms": Option(
+            "str", "full", "sd terms kept: s·S, only s^z S^z, or only the flips",
+            ("full", "zz", "flip"),
+        ),
+        "electron_spin": Option(
+            "str", "half", "electron spin operator: s (spin 1/2) or 2s (Pauli)", ("half", "pauli")
+        ),
+    },
+    "state": {
+        "pair": Option(
+            "str", "singlet", "spin state of the conduction electron(s)",
+            ("singlet", "triplet_0", "triplet_minus", "triplet_plus", "theta", "single_down"),
+        ),
+        "theta": Option("float", 0.0, "relative phase θ of the 'theta' pair (rad), Eq. 8"),
+        "k_e": Option("float", 1.0, "packet wave vector k_e (1/a)"),
+        "sigma_d": Option("float", 5.0, "packet width σ_d (a)", minimum=0.0, strict_minimum=True),
+        "x2": Option(
+            "float", None, "centre of φ₂, the leading packet (a); default n_first − 4 σ_d"
+        ),
+        "d": Option("float", 30.0, "packet separation d = x2 − x1 (a)", minimum=0.0),
+    },
+    "evolution": {
+        "backend": Option("str", "auto", "solver", ("auto", "exact", "mps")),
+        "t_max": Option(
+            "float_or_auto", 100.0,
+            "final time (fs), or 'auto': both packets have left the spin chain", minimum=0.0,
+            strict_minimum=True,
+        ),
+        "dt_out": Option("float", 0.5, "interval between output times (fs)", minimum=0.0,
+                         strict_minimum=True),
+        "chi_max": Option("int", 256, "mps: maximal bond dimension", minimum=1),
+        "svd_min": Option("float", 1e-10, "mps: discarded Schmidt values below this", minimum=0.0),
+        "dt": Option("float", 0.05, "mps: time step (fs)", minimum=0.0, strict_minimum=True),
+    },
+    "output": {
+        "path": Option("path", "qst_mps_run.h5", "result file (HDF5)"),
+        "checkpoint_every": Option(
+            "float", 10.0, "simulated time between checkpoints (fs); 0 disables", minimum=0.0
+        ),
+    },
+}
+
+
+def defaults() -> dict:
+    """The paper's model, every key at its default (derived keys still ``None``)."""
+    return {s: {k: o.default for k, o in opts.items()} for s, opts in SCHEMA.items()}
+
+
+def _allowed(opt: Option) -> str:
+    if opt.choices:
+        return "one of " + ", ".join(repr(c) for c in opt.choices)
+    text = {
+        "int": "an integer",
+        "float": "a number",
+        "str": "a string",
+        "spin": "a positive multiple of 1/2 (0.5, 1, '3/2', …)",
+        "int_list": "a list of integers",
+        "float_or_auto": "a number or 'auto'",
+        "path": "a file path",
+    }[opt.kind]
+    if opt.minimum is not None:
+        text += f" {'>' if opt.strict_minimum else '>='} {opt.minimum:g}"
+    return text
+
+
+def _coerce(key: str, opt: Option, value: Any) -> Any:
+    """Check the type of one value, return it in canonical form."""
+    bad = ConfigError(key, f"got {value!r}; expected {_allowed(opt)}")
+    if value is None and opt.default is None:
+        return None
+    if opt.kind == "int":
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise bad
+    elif opt.kind in ("float", "float_or_auto"):
+        if opt.kind == "float_or_auto" and value == "auto":
+            return value
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise bad
+        if not math.isfinite(value):
+            raise bad
+        value = float(value)
+    elif opt.kind in ("str", "path"):
+        if not isinstance(value, str) or (opt.choices and value not in opt.choices):
+            raise bad
+    elif opt.kind == "spin":
+        try:
+            spin = Fraction(value) if not isinstance(value, bool) else None
+        except (TypeError, ValueError, ZeroDivisionError):
+            spin = None
+        if spin is None or spin <= 0 or (2 * spin).denominator != 1:
+            raise bad
+        return float(spin)
+    elif opt.kind == "int_list":
+        if not isinstance(value, list) or not all(
+            isinstance(v, int) and not isinstance(v, bool) for v in value
+        ):
+            raise bad
+        return list(value)
+    if opt.minimum is not None and isinstance(value, int | float):
+        if value < opt.minimum or (opt.strict_minimum and value == opt.minimum):
+            raise bad
+    return value
+
+
+def resolve(partial: dict | None = None) -> dict:
+    """Validate a partial configuration and return the fully resolved one.
+
+    Raises
+    ------
+    ConfigError
+        Unknown section or key, wrong type, value out of range, or an impossible geometry.
+    """
+    partial = partial or {}
+    if not isinstance(partial, dict):
+        raise ConfigError("<config>", "expected a table of sections")
+    config = defaults()
+    for section, table in partial.items():
+        if section not in SCHEMA:
+            raise ConfigError(section, f"unknown section; allowed sections: {', '.join(SCHEMA)}")
+        if not isinstance(table, dict):
+            raise ConfigError(section, "expected a table of keys")
+        for key, value in table.items():
+            if key not in SCHEMA[section]:
+                raise ConfigError(
+                    f"{section}.{key}",
+                    f"unknown key; allowed keys in [{section}]: {', '.join(SCHEMA[section])}",
+                )
+            config[section][key] = _coerce(f"{section}.{key}", SCHEMA[section][key], value)
+    _check_geometry(config)
+    return config
+
+
+def _check_geometry(config: dict) -> None:
+    """Fill derived defaults and check the sites and packets against each other."""
+    from .geometry import check_and_fill  # geometry is physics; it reports ConfigErrors
+
+    check_and_fill(config)
+
+
+def parse_override(text: str) -> tuple[str, str, Any]:
+    """Parse one ``section.key=value`` override; the value is read as TOML, else as a string."""
+    if "=" not in text:
+        raise ConfigError(text, "an override is written section.key=value")
+    dotted, raw = text.split("=", 1)
+    dotted = dotted.strip()
+    if dotted.count(".") != 1:
+        raise ConfigError(dotted, "an override key is written section.key (e.g. model.L)")
+    section, key = dotted.split(".")
+    try:
+        value = tomllib.loads(f"v = {raw}")["v"]
+    except tomllib.TOMLDecodeError:
+        value = raw.strip()
+    return section, key, value
+
+
+def apply_overrides(partial: dict, overrides: list[str]) -> dict:
+    """Return a copy of ``partial`` with ``section.key=value`` overrides applied."""
+    merged = copy.deepcopy(partial)
+    for text in overrides:
+        section, key, value = parse_override(text)
+        merged.setdefault(section, {})
+        if not isinstance(merged[section], dict):
+            raise ConfigError(section, "expected a table of keys")
+        merged[section][key] = value
+    return merged
+
+
+def load_toml(path: str | Path) -> dict:
+    """Read a configuration file (TOML) without resolving it."""
+    try:
+        with open(path, "rb") as f:
+            return tomllib.load(f)
+    except FileNotFoundError:
+        raise ConfigError(str(path), "configuration file not found") from None
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(str(path), f"not valid TOML: {err}") from None
+
+
+def reference_markdown() -> str:
+    """The configuration reference as a Markdown table, generated from :data:`SCHEMA`."""
+    lines = []
+    for section, opts in SCHEMA.items():
+        lines += [f"### [{section}]", "", "| key | default | allowed | meaning |"]
+        lines.append("|---|---|---|---|")
+        for key, opt in opts.items():
+            lines.append(f"| `{key}` | `{opt.default!r}` | {_allowed(opt)} | {opt.doc} |")
+        lines.append("")
+    return "\n".join(lines)

@@ -1,0 +1,168 @@
+"""Where things sit and when they arrive: spin sites, packet centres, group velocity, t_max = auto.
+
+Lengths in lattice spacings a, times in fs, energies in eV (SPEC §1).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .config import ConfigError
+
+HBAR = 0.6582119569
+"""ħ in eV·fs."""
+
+PACKET_CLEARANCE = 3.0
+"""A packet centre must start at least this many σ_d away from every local spin."""
+
+PACKET_TAIL = 4.0
+"""A packet has 'left' the chain when its centre is this many (spread) widths beyond it."""
+
+
+def spin_sites(model: dict) -> np.ndarray:
+    """Conduction sites n_j of the local spins, as an integer array of length L."""
+    if model["spin_sites"] is not None:
+        return np.asarray(model["spin_sites"], dtype=int)
+    n_first = model["N"] // 2 if model["n_first"] is None else model["n_first"]
+    return n_first + np.arange(model["L"])
+
+
+def packet_centres(config: dict) -> tuple[float, float]:
+    """Centres (x1, x2) of φ₁ and φ₂ in a; on a ring x1 is taken modulo N."""
+    state = config["state"]
+    x1 = state["x2"] - state["d"]
+    if config["model"]["boundary"] == "periodic":
+        x1 %= config["model"]["N"]
+    return x1, state["x2"]
+
+
+def separation(x: float, y: float, N: int, boundary: str) -> float:
+    """Distance |x − y| in a; the minimal image on a ring."""
+    dist = abs(x - y)
+    return min(dist, N - dist) if boundary == "periodic" else dist
+
+
+def group_velocity(config: dict) -> float:
+    """Group velocity 2 t_h sin(k_e) a / ħ of the packets (a/fs)."""
+    return 2 * config["model"]["t_h"] * math.sin(config["state"]["k_e"]) / HBAR
+
+
+def packet_width(config: dict, t: float | np.ndarray) -> float | np.ndarray:
+    """Width σ(t) of a free Gaussian packet after time t (fs), from the band curvature at k_e."""
+    sigma = config["state"]["sigma_d"]
+    curvature = 2 * config["model"]["t_h"] * math.cos(config["state"]["k_e"]) / HBAR  # a²/fs
+    return sigma * np.sqrt(1 + (curvature * np.asarray(t) / sigma**2) ** 2)
+
+
+def time_inside_chain(config: dict, which: int) -> tuple[float, float]:
+    """Interval (fs) during which the centre ± 2 σ(t) of packet φ_which overlaps the spin chain.
+
+    Used for the shaded intervals of the figures; needs packets moving to the right.
+    """
+    sites = spin_sites(config["model"])
+    x1, x2 = packet_centres(config)
+    start = x1 if which == 1 else x2
+    N = config["model"]["N"]
+    v = group_velocity(config)
+    if v <= 0:
+        return (math.nan, math.nan)
+    to_first = (sites.min() - start) % N if config["model"]["boundary"] == "periodic" else (
+        sites.min() - start)
+    to_last = to_first + sites.max() - sites.min()
+    times = np.linspace(0, 4 * (to_last + 10 * config["state"]["sigma_d"]) / v, 4001)
+    front = v * times + 2 * packet_width(config, times)
+    back = v * times - 2 * packet_width(config, times)
+    inside = (front >= to_first) & (back <= to_last)
+    if not inside.any():
+        return (math.nan, math.nan)
+    return float(times[inside][0]), float(times[inside][-1])
+
+
+def auto_t_max(config: dict) -> float:
+    """Time (fs) when the trailing packet's centre is PACKET_TAIL·σ(t) past the last local spin.
+
+    Rounded up to a whole number of output intervals ``dt_out``.
+    """
+    v = group_velocity(config)
+    if v <= 0:
+        raise ConfigError(
+            "evolution.t_max", "'auto' needs packets moving towards the chain (0 < state.k_e < π)"
+        )
+    sites = spin_sites(config["model"])
+    x1, _ = packet_centres(config)
+    distance = sites.max() - x1
+    if config["model"]["boundary"] == "periodic":
+        distance %= config["model"]["N"]
+    dt_out = config["evolution"]["dt_out"]
+    times = np.arange(1, 10**6) * dt_out
+    past = v * times - PACKET_TAIL * packet_width(config, times) > distance
+    if not past.any():
+        raise ConfigError("evolution.t_max", "'auto': the packets never leave the chain")
+    return float(times[np.argmax(past)])
+
+
+def final_time(config: dict) -> float:
+    """The run's final time t_max in fs (resolving 'auto')."""
+    t_max = config["evolution"]["t_max"]
+    return auto_t_max(config) if t_max == "auto" else float(t_max)
+
+
+def output_times(config: dict) -> np.ndarray:
+    """Output times 0, dt_out, 2 dt_out, …, t_max (fs); t_max is always the last."""
+    t_max, dt_out = final_time(config), config["evolution"]["dt_out"]
+    n = int(math.floor(t_max / dt_out + 1e-9))
+    times = dt_out * np.arange(n + 1)
+    if t_max - times[-1] > 1e-9 * max(1.0, t_max):
+        times = np.append(times, t_max)
+    return times
+
+
+def check_and_fill(config: dict) -> None:
+    """Fill derived defaults (spin_sites, n_first, x2) and check the geometry, in place."""
+    model, state = config["model"], config["state"]
+    N, L = model["N"], model["L"]
+    if model["spin_sites"] is not None:
+        sites = model["spin_sites"]
+        if len(sites) != L:
+            raise ConfigError("model.spin_sites", f"has {len(sites)} entries but model.L = {L}")
+        if len(set(sites)) != L or any(not 0 <= s < N for s in sites):
+            raise ConfigError(
+                "model.spin_sites", f"needs {L} distinct sites in 0 … {N - 1} (model.N = {N})"
+            )
+        if model["n_first"] is not None and model["n_first"] != sites[0]:
+            raise ConfigError("model.n_first", "contradicts model.spin_sites; give only one")
+    else:
+        n_first = N // 2 if model["n_first"] is None else model["n_first"]
+        if n_first + L - 1 > N - 1:
+            raise ConfigError(
+                "model.n_first" if model["n_first"] is not None else "model.L",
+                f"local spins at {n_first} … {n_first + L - 1} do not fit in 0 … {N - 1}",
+            )
+        model["spin_sites"] = list(range(n_first, n_first + L))
+    model["n_first"] = model["spin_sites"][0]
+    first = min(model["spin_sites"])
+    sigma = state["sigma_d"]
+    if state["x2"] is None:
+        state["x2"] = float(first - 4 * sigma)
+    x2, d = state["x2"], state["d"]
+    if not 0 <= x2 <= N - 1:
+        raise ConfigError("state.x2", f"packet centre {x2:g} must lie in 0 … {N - 1}")
+    if model["boundary"] == "open" and x2 - d < 0:
+        raise ConfigError("state.d", f"x1 = x2 − d = {x2 - d:g} lies outside the open chain")
+    if model["boundary"] == "periodic" and d >= N:
+        raise ConfigError("state.d", f"must be below the ring length model.N = {N}")
+    x1, _ = packet_centres(config)
+    for name, key, centre in (("φ₂", "state.x2", x2), ("φ₁", "state.d", x1)):
+        if state["pair"] == "single_down" and name == "φ₁":
+            continue
+        gap = min(separation(centre, s, N, model["boundary"]) for s in model["spin_sites"])
+        if gap < PACKET_CLEARANCE * sigma:
+            raise ConfigError(
+                key,
+                f"packet {name} starts at {centre:g}, {gap:g} a from the spin chain; it must start "
+                f"at least {PACKET_CLEARANCE:g} σ_d = {PACKET_CLEARANCE * sigma:g} a away",
+            )
+    if config["evolution"]["t_max"] == "auto":
+        auto_t_max(config)

@@ -1,0 +1,102 @@
+"""Result files (SPEC §5): one HDF5 file per run, always written atomically.
+
+Layout: the observables of SPEC §3 as datasets at the root (units of SPEC §1); root attributes
+``config`` (resolved configuration, JSON), ``backend``, ``qst_mps_version``, ``status``
+("running" | "complete") and ``electron_spin``; the group ``checkpoint`` holds what a run needs
+to continue (backend state, written by the backend's ``save_state``).
+
+Every write goes to a temporary file in the same folder, is flushed and fsynced, then moved over
+the old file with ``os.replace``: a reader, or a run killed at any moment, sees either the old
+complete file or the new complete file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import h5py
+import numpy as np
+
+from . import __version__
+
+
+def write(path: str | Path, results: dict, config: dict, backend: str, status: str,
+          checkpoint: dict | None = None, extra_attrs: dict | None = None) -> None:
+    """Atomically (re)write the result file at ``path``.
+
+    Parameters
+    ----------
+    results : dict
+        Observables name -> array (SPEC §3 names).
+    checkpoint : dict, optional
+        Arrays (or nested dicts of arrays) stored under the ``checkpoint`` group.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
+    os.close(handle)
+    try:
+        with h5py.File(temporary, "w") as f:
+            for name, values in results.items():
+                f.create_dataset(name, data=np.asarray(values))
+            f.attrs["config"] = json.dumps(config)
+            f.attrs["backend"] = backend
+            f.attrs["qst_mps_version"] = __version__
+            f.attrs["status"] = status
+            f.attrs["electron_spin"] = config["model"]["electron_spin"]
+            for key, value in (extra_attrs or {}).items():
+                f.attrs[key] = value
+            if checkpoint is not None:
+                _write_group(f.create_group("checkpoint"), checkpoint)
+            f.flush()
+            os.fsync(f.id.get_vfd_handle())
+        os.replace(temporary, path)
+        directory = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(directory)
+        finally:
+            os.close(directory)
+    finally:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+
+
+def _write_group(group: h5py.Group, values: dict) -> None:
+    for key, value in values.items():
+        if isinstance(value, dict):
+            _write_group(group.create_group(key), value)
+        else:
+            group.create_dataset(key, data=np.asarray(value))
+
+
+def _read_group(group: h5py.Group) -> dict:
+    return {k: (_read_group(v) if isinstance(v, h5py.Group) else v[()]) for k, v in group.items()}
+
+
+class Results(dict):
+    """Observables of one run (name -> array), with ``config``, ``backend``, ``status``,
+    ``attrs``."""
+
+    config: dict
+    backend: str
+    status: str
+    attrs: dict
+
+
+def load(path: str | Path, checkpoint: bool = False) -> Results:
+    """Read a result file: observables as arrays, plus ``.config``, ``.backend``, ``.status``.
+
+    With ``checkpoint=True`` the saved backend state is returned under the key ``"checkpoint"``.
+    """
+    with h5py.File(path, "r") as f:
+        out = Results({k: v[()] for k, v in f.items() if isinstance(v, h5py.Dataset)})
+        out.attrs = dict(f.attrs)
+        if checkpoint and "checkpoint" in f:
+            out["checkpoint"] = _read_group(f["checkpoint"])
+    out.config = json.loads(out.attrs["config"])
+    out.backend = str(out.attrs["backend"])
+    out.status = str(out.attrs["status"])
+    return out

@@ -1,0 +1,169 @@
+"""Driving a run: choose the backend, evolve through the output times, record, checkpoint.
+
+The driver knows nothing about the physics of a backend: a backend offers ``evolve(times)``
+(a generator yielding after each output time), ``observables()``, ``save_state()`` and
+``load_state()``.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time as clock
+from pathlib import Path
+
+import numpy as np
+
+from . import results as result_files
+from .config import ConfigError
+from .geometry import output_times
+from .states import initial_electrons, pair_norm
+
+INTERRUPTED = 75
+"""Exit status of a run stopped by SIGTERM/SIGINT after writing its checkpoint (EX_TEMPFAIL)."""
+
+
+def physical_memory() -> int:
+    """Bytes of physical memory of this machine."""
+    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+
+
+def choose_backend(config: dict) -> tuple[str, str]:
+    """(backend name, reason) for a resolved configuration; refuses what cannot run.
+
+    ``auto`` takes the exact backend when its sector needs at most a quarter of the memory.
+    """
+    from .exact.backend import memory_estimate
+
+    requested = config["evolution"]["backend"]
+    dim, needed = memory_estimate(config)
+    gib = needed / 2**30
+    fits = needed <= 0.8 * physical_memory()
+    comfortable = needed <= 0.25 * physical_memory()
+    if requested == "exact" or (requested == "auto" and comfortable):
+        if not fits:
+            raise ConfigError(
+                "evolution.backend",
+                f"the exact sector has dimension {dim:,} and needs ~{gib:.1f} GiB, more than this "
+                f"machine's {physical_memory() / 2**30:.0f} GiB; use backend = \"mps\"",
+            )
+        reason = "requested" if requested == "exact" else f"sector {dim:,} fits ({gib:.2g} GiB)"
+        return "exact", reason
+    raise ConfigError(
+        "evolution.backend",
+        f"the mps backend is not available in this version (exact sector: {dim:,} amplitudes, "
+        f"~{gib:.1f} GiB); allowed here: 'exact', or 'auto' for sectors that fit",
+    )
+
+
+def check_state(config: dict) -> None:
+    """Refuse an initial state that vanishes (e.g. a triplet with both packets identical)."""
+    if pair_norm(initial_electrons(config)) < 1e-8:
+        raise ConfigError(
+            "state.d", "the antisymmetrized pair vanishes for identical packets; use d > 0"
+        )
+
+
+def make_backend(config: dict):
+    """Build the backend for a resolved configuration (after :func:`choose_backend`)."""
+    name, _ = choose_backend(config)
+    check_state(config)
+    if name == "exact":
+        from .exact.backend import ExactBackend
+
+        return ExactBackend(config)
+    raise AssertionError(name)
+
+
+def _collect(records: list[dict], times: list[float]) -> dict:
+    out = {"time": np.asarray(times, dtype=float)}
+    for key in records[0]:
+        out[key] = np.asarray([r[key] for r in records])
+    out["delta_sigma_z"] = np.abs(out["sigma_z_el"] - out["sigma_z_el"][0])
+    return out
+
+
+class _StopRequest:
+    """Turns SIGTERM/SIGINT into a flag the run loop checks after each output time."""
+
+    def __init__(self):
+        self.signal = None
+
+    def __enter__(self):
+        self._old = {s: signal.signal(s, self._handle) for s in (signal.SIGTERM, signal.SIGINT)}
+        return self
+
+    def _handle(self, signum, frame):
+        self.signal = signum
+
+    def __exit__(self, *exc):
+        for s, handler in self._old.items():
+            signal.signal(s, handler)
+
+
+class Interrupted(Exception):
+    """The run stopped on a signal after writing a checkpoint."""
+
+
+def simulate(config: dict, path: str | Path | None = None, progress: bool = False,
+             resume: bool = False) -> result_files.Results | dict:
+    """Run (or, with ``resume``, continue) the simulation of a resolved configuration.
+
+    Without ``path`` nothing is written and the observables are returned as a dict. With a path,
+    the result file is written at the start, at every checkpoint and at the end.
+
+    Raises
+    ------
+    Interrupted
+        On SIGTERM/SIGINT, after the checkpoint is written.
+    """
+    all_times = output_times(config)
+    backend = make_backend(config)
+    records, done = [], []
+    if resume:
+        saved = result_files.load(path, checkpoint=True)
+        backend.load_state(saved["checkpoint"]["backend"])
+        keep = saved["time"] <= backend.time + 1e-9
+        done = list(saved["time"][keep])
+        per_time = [k for k in saved if k not in ("time", "delta_sigma_z", "checkpoint")]
+        records = [{k: saved[k][i] for k in per_time} for i in np.nonzero(keep)[0]]
+    else:
+        records, done = [backend.observables()], [0.0]
+    remaining = [t for t in all_times if t > done[-1] + 1e-9]
+    started = clock.perf_counter()
+    every = config["output"]["checkpoint_every"]
+    last_checkpoint = done[-1]
+
+    def save(status):
+        if path is not None:
+            result_files.write(
+                path, _collect(records, done), config, backend.name, status,
+                checkpoint={"backend": backend.save_state()},
+                extra_attrs={"t_final": all_times[-1], "wall_time": clock.perf_counter() - started},
+            )
+
+    save("running" if remaining else "complete")
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(all_times), initial=len(done), unit="t", desc=backend.name,
+                   dynamic_ncols=True)
+    with _StopRequest() as stop:
+        for t in backend.evolve(remaining):
+            records.append(backend.observables())
+            done.append(t)
+            if bar is not None:
+                bar.update(1)
+            if stop.signal is not None:
+                save("running")
+                raise Interrupted(f"stopped by signal {stop.signal} at t = {t:g} fs")
+            if every and t - last_checkpoint >= every - 1e-9 and t < all_times[-1]:
+                save("running")
+                last_checkpoint = t
+    if bar is not None:
+        bar.close()
+    save("complete")
+    out = _collect(records, done)
+    out["wall_time"] = clock.perf_counter() - started
+    return out
