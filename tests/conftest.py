@@ -1,0 +1,30 @@
+"""Shared helpers: small configurations that run in well under a second on the exact backend."""
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))  # tests/quspin_reference.py
+
+
+def small(pair="singlet", boundary="periodic", sd_terms="full", **sections):
+    """A resolved small configuration (N = 24, L = 2, σ_d = 1.2, strong J_sd), as a dict.
+
+    Keyword arguments are extra sections: small(model={"L": 3}, state={"theta": 1.0}).
+    """
+    from qst_mps.config import resolve
+
+    partial = {
+        "model": {"N": 24, "L": 2, "boundary": boundary, "sd_terms": sd_terms, "J_sd": 1.0},
+        "state": {"pair": pair, "sigma_d": 1.2, "d": 4.0},
+        "evolution": {"t_max": 12.0, "dt_out": 0.5},
+    }
+    for section, table in sections.items():
+        partial.setdefault(section, {}).update(table)
+    return resolve(partial)
+
+
+@pytest.fixture
+def small_config():
+    return small

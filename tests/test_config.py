@@ -1,0 +1,142 @@
+"""Configuration: defaults, types, ranges, geometry, overrides, and the CLI's exit status 2."""
+
+import subprocess
+import sys
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from qst_mps.cli import main
+from qst_mps.config import SCHEMA, ConfigError, apply_overrides, parse_override, resolve
+
+
+def test_defaults_are_the_papers_model():
+    config = resolve()
+    model, state = config["model"], config["state"]
+    assert (model["N"], model["L"], model["t_h"], model["J_ex"], model["J_sd"]) == (
+        200, 4, 0.5, 0.2, 0.3)
+    assert model["boundary"] == "periodic" and model["spin"] == 0.5
+    assert model["spin_sites"] == [100, 101, 102, 103]
+    assert (state["k_e"], state["sigma_d"], state["d"]) == (1.0, 5.0, 30.0)
+    assert state["x2"] == 100 - 4 * 5.0  # SPEC §2: x2 = n_first − 4 σ_d
+    assert config["evolution"]["t_max"] == 100.0 and config["evolution"]["dt_out"] == 0.5
+
+
+def test_resolved_configuration_resolves_to_itself():
+    config = resolve({"model": {"L": 3}, "state": {"pair": "theta", "theta": 1.0}})
+    assert resolve(config) == config
+
+
+@pytest.mark.parametrize(
+    "partial, key",
+    [
+        ({"model": {"Lx": 3}}, "model.Lx"),
+        ({"modle": {"L": 3}}, "modle"),
+        ({"model": {"L": 0}}, "model.L"),
+        ({"model": {"L": 2.5}}, "model.L"),
+        ({"model": {"N": "200"}}, "model.N"),
+        ({"model": {"N": True}}, "model.N"),
+        ({"model": {"spin": 0.3}}, "model.spin"),
+        ({"model": {"spin": -0.5}}, "model.spin"),
+        ({"model": {"boundary": "closed"}}, "model.boundary"),
+        ({"model": {"sd_terms": "xy"}}, "model.sd_terms"),
+        ({"model": {"electron_spin": "full"}}, "model.electron_spin"),
+        ({"model": {"spin_sites": [100, 100, 101, 102]}}, "model.spin_sites"),
+        ({"model": {"spin_sites": [100, 101]}}, "model.spin_sites"),
+        ({"model": {"spin_sites": [198, 199, 200, 201]}}, "model.spin_sites"),
+        ({"model": {"n_first": 198}}, "model.n_first"),
+        ({"model": {"n_first": 100, "spin_sites": [10, 11, 12, 13]}}, "model.n_first"),
+        ({"state": {"pair": "quartet"}}, "state.pair"),
+        ({"state": {"sigma_d": 0}}, "state.sigma_d"),
+        ({"state": {"x2": 98.0}}, "state.x2"),  # starts inside the spin chain
+        ({"state": {"x2": 250.0}}, "state.x2"),  # outside the ring
+        ({"state": {"d": 170.0}}, "state.d"),  # φ₁ wraps round to just behind the chain
+        ({"state": {"d": -1.0}}, "state.d"),
+        ({"model": {"boundary": "open"}, "state": {"d": 90.0}}, "state.d"),  # x1 < 0
+        ({"evolution": {"chi_max": 0}}, "evolution.chi_max"),
+        ({"evolution": {"t_max": -5.0}}, "evolution.t_max"),
+        ({"evolution": {"t_max": "soon"}}, "evolution.t_max"),
+        ({"evolution": {"dt_out": 0.0}}, "evolution.dt_out"),
+        ({"evolution": {"backend": "gpu"}}, "evolution.backend"),
+        ({"evolution": {"t_max": "auto"}, "state": {"k_e": -1.0}}, "evolution.t_max"),
+        ({"output": {"checkpoint_every": -1.0}}, "output.checkpoint_every"),
+    ],
+)
+def test_bad_values_name_their_key(partial, key):
+    with pytest.raises(ConfigError) as err:
+        resolve(partial)
+    assert err.value.key == key
+    assert key in str(err.value)
+
+
+def test_allowed_values_are_in_the_message():
+    with pytest.raises(ConfigError, match="'periodic', 'open'"):
+        resolve({"model": {"boundary": "closed"}})
+    with pytest.raises(ConfigError, match="allowed keys in \\[model\\]: N, L"):
+        resolve({"model": {"Lx": 3}})
+
+
+def test_spin_accepts_fractions():
+    assert resolve({"model": {"spin": "3/2"}})["model"]["spin"] == 1.5
+    assert resolve({"model": {"spin": 1}})["model"]["spin"] == 1.0
+
+
+def test_overrides_are_read_as_toml_or_strings():
+    assert parse_override("model.L=8") == ("model", "L", 8)
+    assert parse_override("state.pair=triplet_0") == ("state", "pair", "triplet_0")
+    assert parse_override("evolution.t_max=auto") == ("evolution", "t_max", "auto")
+    assert parse_override('model.spin="3/2"') == ("model", "spin", "3/2")
+    assert apply_overrides({"model": {"L": 2}}, ["model.L=3"]) == {"model": {"L": 3}}
+    with pytest.raises(ConfigError):
+        parse_override("L=3")
+
+
+VALUES = st.one_of(
+    st.integers(-5, 400), st.floats(allow_nan=True, allow_infinity=True), st.booleans(),
+    st.text(max_size=8), st.sampled_from(["auto", "open", "singlet", "zz", "3/2", "pauli"]),
+    st.lists(st.integers(-2, 300), max_size=5), st.none(),
+)
+KEYS = st.sampled_from(
+    [(s, k) for s, opts in SCHEMA.items() for k in opts] + [("model", "Lx"), ("nope", "x")]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(KEYS, VALUES), max_size=6))
+def test_validator_accepts_or_names_a_key(entries):
+    """Any input either resolves to a self-consistent config or raises one ConfigError."""
+    partial = {}
+    for (section, key), value in entries:
+        partial.setdefault(section, {})[key] = value
+    try:
+        config = resolve(partial)
+    except ConfigError as err:
+        section = err.key.split(".")[0]
+        assert section in SCHEMA or section == "nope"
+        return
+    assert resolve(config) == config  # resolved configurations are valid and stable
+    for section, opts in SCHEMA.items():
+        assert set(config[section]) == set(opts)
+    assert len(config["model"]["spin_sites"]) == config["model"]["L"]
+
+
+def test_cli_refuses_zero_spins(capsys, tmp_path):
+    assert main(["run", "--set", "model.L=0", "-o", str(tmp_path / "x.h5")]) == 2
+    assert "model.L" in capsys.readouterr().err
+    assert not (tmp_path / "x.h5").exists()
+
+
+def test_cli_refuses_misspelt_key_in_file(capsys, tmp_path):
+    config = tmp_path / "bad.toml"
+    config.write_text("[model]\nJ_SD = 0.3\n")
+    assert main(["run", str(config), "-o", str(tmp_path / "x.h5")]) == 2
+    assert "model.J_SD" in capsys.readouterr().err
+
+
+def test_console_entry_exits_with_status_2(tmp_path):
+    """The real process, as a user's shell sees it."""
+    command = [sys.executable, "-m", "qst_mps", "run", "--set", "model.L=0"]
+    done = subprocess.run([*command, "-o", str(tmp_path / "o.h5")], capture_output=True, text=True)
+    assert done.returncode == 2
+    assert "model.L" in done.stderr and len(done.stderr.strip().splitlines()) == 1

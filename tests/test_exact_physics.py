@@ -1,0 +1,139 @@
+"""Conservation laws, symmetries and limits of the exact backend, and its propagator's accuracy."""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from conftest import small
+from scipy.sparse.linalg import expm_multiply
+
+from qst_mps.config import ConfigError, resolve
+from qst_mps.exact.backend import ExactBackend
+from qst_mps.exact.propagate import ChebyshevPropagator, LanczosPropagator
+from qst_mps.exact.sector import Sector
+from qst_mps.simulation import check_state, choose_backend, simulate
+
+HBAR = 0.6582119569
+LINEAR = ["sigma_z_el", "S_z_loc", "density", "pair_spin_probabilities", "energy"]
+
+
+def medium(pair, **state):
+    return resolve({"model": {"N": 60, "L": 3, "J_sd": 0.6},
+                    "state": {"pair": pair, "sigma_d": 3.0, "d": 12.0, **state},
+                    "evolution": {"t_max": 30.0}})
+
+
+@pytest.mark.parametrize("pair", ["singlet", "triplet_minus", "single_down"])
+def test_norm_total_spin_and_energy_are_conserved(pair):
+    out = simulate(medium(pair))
+    assert out["delta_sigma_z"][-1] > 1e-2
+    assert np.max(np.abs(out["norm"] - 1)) < 1e-10
+    assert np.ptp(out["S_z_total"]) < 1e-10
+    assert np.ptp(out["energy"]) < 1e-10
+    # the local spins absorb exactly what the electrons lose
+    assert np.allclose(out["sigma_z_el"] - out["sigma_z_el"][0],
+                       -(out["S_z_loc"].sum(axis=1) - out["S_z_loc"][0].sum()), atol=1e-10)
+    assert np.allclose(out["density"].sum(axis=1), 1 if pair == "single_down" else 2, atol=1e-10)
+
+
+def test_triplet_plus_transfers_no_spin():
+    out = simulate(medium("triplet_plus"))
+    assert np.max(out["delta_sigma_z"]) < 1e-12
+    assert np.max(np.abs(out["S_z_loc"] - 0.5)) < 1e-12
+    assert np.max(np.abs(out["pair_spin_probabilities"][:, 1] - 1)) < 1e-12
+    assert np.ptp(out["density"][:, 0]) > 0  # the packets do move
+
+
+@pytest.mark.parametrize("theta, equal_to", [(0.0, "singlet"), (np.pi, "triplet_0")])
+def test_theta_limits(theta, equal_to):
+    a = simulate(medium("theta", theta=theta))
+    b = simulate(medium(equal_to))
+    for key in LINEAR:
+        assert np.max(np.abs(a[key] - b[key])) < 1e-12, key
+
+
+def test_theta_average_is_the_incoherent_mixture():
+    """Packets far apart (d = 24, σ_d = 3: overlap e^-16): the θ-average equals
+    ½(singlet + triplet_0). With overlapping packets each θ-state has its own norm and the
+    identity fails (d = 12, overlap e^-4, misses by 2e-5), as SPEC §2 says."""
+    grid = np.linspace(0, 2 * np.pi, 6, endpoint=False)
+    runs = [simulate(medium("theta", theta=float(theta), d=24.0)) for theta in grid]
+    singlet, triplet = simulate(medium("singlet", d=24.0)), simulate(medium("triplet_0", d=24.0))
+    for key in LINEAR:
+        average = np.mean([r[key] for r in runs], axis=0)
+        assert np.max(np.abs(average - 0.5 * (singlet[key] + triplet[key]))) < 1e-10, key
+    # and the coherent states differ from the mixture: interference is real
+    assert abs(singlet["delta_sigma_z"][-1] - triplet["delta_sigma_z"][-1]) > 1e-2
+
+
+def test_zz_only_transfers_no_spin_but_mixes_singlet_and_triplet():
+    out = simulate(small("singlet", sd_terms="zz"))
+    assert np.max(out["delta_sigma_z"]) < 1e-12
+    assert np.max(out["pair_spin_probabilities"][:, 2]) > 1e-3  # singlet → triplet_0 inside
+
+
+@pytest.mark.parametrize("args", [(30, 4, 0.5, 2, 1), (30, 4, 0.5, 2, 2), (30, 3, 1.0, 2, 2),
+                                  (20, 5, 1.5, 1, 1), (25, 2, 0.5, 2, 0), (10, 1, 0.5, 2, 2)])
+def test_sector_dimension_formula(args):
+    assert Sector.dimension(*args) == Sector(*args).dim
+
+
+def test_sector_dimensions_of_the_issue():
+    N, L = 200, 4
+    assert Sector.dimension(N, L, 0.5, 2, 1) == N * N + L * N * (N - 1) // 2
+    assert Sector.dimension(N, L, 0.5, 1, 1) == N * (L + 1)
+
+
+def test_hamiltonian_is_real_symmetric():
+    backend = ExactBackend(small("triplet_minus", model={"spin": 1.0, "L": 3}))
+    H = backend.hamiltonian
+    assert H.dtype == np.float64
+    assert abs(H - H.T).max() < 1e-15
+
+
+def reference_problem():
+    backend = ExactBackend(medium("singlet"))
+    return backend.hamiltonian, backend.psi
+
+
+def test_lanczos_matches_expm_multiply_to_1e_10():
+    H, psi = reference_problem()
+    times = np.arange(0.5, 20.01, 0.5)
+    expected = expm_multiply(-1j * H / HBAR, psi, start=0.5, stop=20.0, num=len(times),
+                             endpoint=True)
+    for krylov_dim in (40, 8):  # 8 forces intermediate steps inside windows
+        got = [v for _, v in LanczosPropagator(H, 1e-12, krylov_dim).evolve(psi, 0.0, times)]
+        assert np.max(np.linalg.norm(np.array(got) - expected, axis=1)) < 1e-10
+
+
+def test_chebyshev_matches_expm_multiply_to_1e_10():
+    H, psi = reference_problem()
+    propagator = ChebyshevPropagator(H)
+    state = psi
+    for _ in range(10):
+        state = propagator.step(state, 0.5)
+    expected = expm_multiply(-1j * 5.0 * H / HBAR, psi)
+    assert np.linalg.norm(state - expected) < 1e-10
+
+
+def test_lanczos_on_an_invariant_subspace():
+    H = sp.diags([1.0, 2.0, 3.0]).tocsr()
+    psi = np.array([1.0, 1.0, 0.0], dtype=complex) / np.sqrt(2)
+    (_, got), = LanczosPropagator(H, 1e-12, 10).evolve(psi, 0.0, [7.0])
+    expected = np.exp(-1j * np.array([1.0, 2.0, 3.0]) * 7.0 / HBAR) * psi
+    assert np.linalg.norm(got - expected) < 1e-13
+
+
+def test_exact_refuses_a_sector_that_does_not_fit():
+    config = resolve({"model": {"N": 4000, "L": 128}, "state": {"pair": "triplet_minus"},
+                      "evolution": {"backend": "exact"}})
+    with pytest.raises(ConfigError, match="dimension .* GiB.*mps") as err:
+        choose_backend(config)
+    assert err.value.key == "evolution.backend"
+
+
+def test_vanishing_triplet_is_refused():
+    config = small("triplet_0", state={"d": 0.0})
+    with pytest.raises(ConfigError) as err:
+        check_state(config)
+    assert err.value.key == "state.d"
+    check_state(small("singlet", state={"d": 0.0}))  # a singlet in one packet is fine

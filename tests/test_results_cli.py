@@ -1,0 +1,119 @@
+"""Result files and the command line: layout, atomic writes, no overwrite, resume, compare."""
+
+import json
+
+import h5py
+import numpy as np
+import pytest
+
+import qst_mps
+from qst_mps.cli import main
+from qst_mps.simulation import simulate
+
+SMALL = ["--set", "model.N=24", "--set", "model.L=2", "--set", "model.J_sd=1.0",
+         "--set", "state.sigma_d=1.2", "--set", "state.d=4.0", "--set", "evolution.t_max=8.0",
+         "-q"]
+
+
+def test_run_writes_a_complete_file(tmp_path, capsys):
+    path = tmp_path / "run.h5"
+    assert main(["run", *SMALL, "-o", str(path)]) == 0
+    printed = capsys.readouterr().out
+    assert "final Δσ_z" in printed and "S_z_total drift" in printed and "wall time" in printed
+    r = qst_mps.load(path)
+    T = len(r["time"])
+    assert T == 17 and r["time"][-1] == 8.0
+    shapes = {"sigma_z_el": (T,), "delta_sigma_z": (T,), "S_z_loc": (T, 2), "S_z_total": (T,),
+              "pair_spin_probabilities": (T, 4), "density": (T, 24), "norm": (T,),
+              "energy": (T,)}
+    for name, shape in shapes.items():
+        assert r[name].shape == shape, name
+    assert r.status == "complete" and r.backend == "exact"
+    assert r.config["model"]["spin_sites"] == [12, 13] and r.config["output"]["path"] == str(path)
+    with h5py.File(path) as f:
+        assert set(f.attrs) >= {"config", "backend", "qst_mps_version", "status"}
+        assert json.loads(f.attrs["config"])["state"]["x2"] == 12 - 4 * 1.2
+    assert list(tmp_path.iterdir()) == [path]  # no temporary file left behind
+
+
+def test_existing_file_needs_force(tmp_path, capsys):
+    path = tmp_path / "run.h5"
+    path.write_bytes(b"precious")
+    assert main(["run", *SMALL, "-o", str(path)]) == 2
+    assert "--force" in capsys.readouterr().err and path.read_bytes() == b"precious"
+    assert main(["run", *SMALL, "-o", str(path), "--force"]) == 0
+    assert qst_mps.load(path).status == "complete"
+
+
+def test_resume_extends_a_finished_run_exactly(tmp_path):
+    short, direct = tmp_path / "short.h5", tmp_path / "direct.h5"
+    assert main(["run", *SMALL, "-o", str(short)]) == 0
+    assert main(["resume", str(short), "--set", "evolution.t_max=14.0", "-q"]) == 0
+    assert main(["run", *SMALL, "--set", "evolution.t_max=14.0", "-o", str(direct)]) == 0
+    a, b = qst_mps.load(short), qst_mps.load(direct)
+    assert a.status == "complete" and a["time"][-1] == 14.0
+    for key in b:
+        assert np.max(np.abs(a[key] - b[key])) < 1e-12, key
+
+
+def test_resume_refuses_model_changes(tmp_path, capsys):
+    path = tmp_path / "run.h5"
+    assert main(["run", *SMALL, "-o", str(path)]) == 0
+    assert main(["resume", str(path), "--set", "model.J_sd=0.1"]) == 2
+    assert "model.J_sd" in capsys.readouterr().err
+
+
+def test_checkpoints_are_written_while_running(tmp_path, small_config):
+    config = small_config(output={"checkpoint_every": 2.0, "path": str(tmp_path / "c.h5")})
+    seen = []
+    import qst_mps.results as results
+
+    original = results.write
+
+    def spy(path, data, config, backend, status, **kw):
+        seen.append((status, float(data["time"][-1])))
+        original(path, data, config, backend, status, **kw)
+
+    results.write = spy
+    try:
+        simulate(config, tmp_path / "c.h5")
+    finally:
+        results.write = original
+    assert [s for s, _ in seen[1:-1]] == ["running"] * (len(seen) - 2)
+    assert [t for _, t in seen] == [0.0, 2.0, 4.0, 6.0, 8.0, 10.0, 12.0]
+    assert seen[-1][0] == "complete"
+    saved = qst_mps.load(tmp_path / "c.h5", checkpoint=True)
+    assert saved["checkpoint"]["backend"]["psi"].shape == (24 * 24 + 2 * 24 * 23 // 2,)
+
+
+def test_compare(tmp_path, capsys):
+    a, b = tmp_path / "a.h5", tmp_path / "b.h5"
+    assert main(["run", *SMALL, "-o", str(a)]) == 0
+    assert main(["run", *SMALL, "--set", "model.J_sd=1.1", "-o", str(b)]) == 0
+    capsys.readouterr()
+    assert main(["compare", str(a), str(b)]) == 0
+    lines = dict(line.split() for line in capsys.readouterr().out.splitlines()[1:])
+    assert float(lines["delta_sigma_z"]) > 1e-4 and float(lines["norm"]) < 1e-12
+
+
+def test_config_command_prints_a_valid_resolved_file(tmp_path, capsys):
+    assert main(["config", "--set", "model.L=3"]) == 0
+    text = capsys.readouterr().out
+    (tmp_path / "c.toml").write_text(text)
+    from qst_mps.config import load_toml, resolve
+
+    assert resolve(load_toml(tmp_path / "c.toml"))["model"]["spin_sites"] == [100, 101, 102]
+    assert main(["config", "--reference"]) == 0
+    assert "| `J_sd` | `0.3` |" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("preset", ["models/paper.toml"])
+def test_paper_preset_is_the_builtin_default(preset):
+    from pathlib import Path
+
+    from qst_mps.config import load_toml, resolve
+
+    config = resolve(load_toml(Path(__file__).parent.parent / preset))
+    default = resolve()
+    config["output"]["path"] = default["output"]["path"]
+    assert config == default
