@@ -56,30 +56,6 @@ def packet_width(config: dict, t: float | np.ndarray) -> float | np.ndarray:
     return sigma * np.sqrt(1 + (curvature * np.asarray(t) / sigma**2) ** 2)
 
 
-def time_inside_chain(config: dict, which: int) -> tuple[float, float]:
-    """Interval (fs) during which the centre ± 2 σ(t) of packet φ_which overlaps the spin chain.
-
-    Used for the shaded intervals of the figures; needs packets moving to the right.
-    """
-    sites = spin_sites(config["model"])
-    x1, x2 = packet_centres(config)
-    start = x1 if which == 1 else x2
-    N = config["model"]["N"]
-    v = group_velocity(config)
-    if v <= 0:
-        return (math.nan, math.nan)
-    to_first = (sites.min() - start) % N if config["model"]["boundary"] == "periodic" else (
-        sites.min() - start)
-    to_last = to_first + sites.max() - sites.min()
-    times = np.linspace(0, 4 * (to_last + 10 * config["state"]["sigma_d"]) / v, 4001)
-    front = v * times + 2 * packet_width(config, times)
-    back = v * times - 2 * packet_width(config, times)
-    inside = (front >= to_first) & (back <= to_last)
-    if not inside.any():
-        return (math.nan, math.nan)
-    return float(times[inside][0]), float(times[inside][-1])
-
-
 def auto_t_max(config: dict) -> float:
     """Time (fs) when the trailing packet's centre is PACKET_TAIL·σ(t) past the last local spin.
 

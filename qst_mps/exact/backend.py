@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import scipy.sparse as sp
 from threadpoolctl import threadpool_limits
 
 from ..geometry import spin_sites
@@ -21,9 +22,11 @@ def sector_of(config: dict) -> tuple[int, int, float, int, int]:
 
 
 def krylov_dim(dim: int, budget: int = 2 * 2**30) -> int:
-    """Lanczos dimension: 40 (measured best on the paper's model), fewer if the basis would
-    take more than ``budget`` bytes."""
-    return int(max(12, min(40, budget // (16 * dim))))
+    """Lanczos dimension: 80, fewer if the basis would take more than ``budget`` bytes.
+
+    Paper's singlet, whole run (runs/bench/exact_speed.py conditions): m = 24/40/72/96/128 took
+    3.06/2.61/2.30/2.28/2.45 s; larger m means fewer products per fs, more work per output."""
+    return int(max(12, min(80, budget // (16 * dim))))
 
 
 def memory_estimate(config: dict) -> tuple[int, int]:
@@ -59,6 +62,7 @@ class ExactBackend:
         self.scale = 2.0 if model["electron_spin"] == "pauli" else 1.0
         self.psi = self.initial_state()
         self.time = 0.0
+        self._cached = (None, {})  # (state, its observables), filled per Lanczos window
         self._observable_tables()
 
     def initial_state(self) -> np.ndarray:
@@ -74,55 +78,74 @@ class ExactBackend:
         return psi
 
     def _observable_tables(self) -> None:
-        """Per-configuration values of the diagonal observables, computed once."""
+        """Per-configuration values of the diagonal observables, computed once per block."""
+        N = self.sector.N
         self._tables = []
         for block in self.sector.blocks:
             e = block.electrons
-            n_down = e.n_down
-            s_z = 0.5 * (e.n_electrons - 2 * n_down) * self.scale
-            sites = e.modes % self.sector.N
-            self._tables.append((s_z, sites, block.local.s_z))
+            s_z = 0.5 * (e.n_electrons - 2 * e.n_down) * self.scale
+            rows = np.repeat(np.arange(len(e)), e.n_electrons)
+            occupation = sp.csr_matrix(  # configuration -> electrons on each site
+                (np.ones(rows.size), (rows, (e.modes % N).ravel())), shape=(len(e), N))
+            self._tables.append((s_z, occupation, block.local.s_z))
 
     def evolve(self, times):
         """Advance through the ascending ``times`` (fs), yielding after each one.
 
+        The observables of all the states of one Lanczos window are computed together.
         BLAS runs on one thread here: the vector operations are memory-bound, and idle OpenBLAS
         threads spinning on a 2-core machine made them 3.5x slower (measured, paper's model).
         """
         with threadpool_limits(1, user_api="blas"):
-            for t, psi in self.propagator.evolve(self.psi, self.time, times):
-                self.psi, self.time = psi, t
-                yield t
+            for batch_times, states in self.propagator.evolve_batches(self.psi, self.time, times):
+                table = self._batch_observables(states)
+                for i, t in enumerate(batch_times):
+                    self.psi, self.time = states[i], float(t)
+                    self._cached = (self.psi, {k: v[i] for k, v in table.items()})
+                    yield self.time
 
     def observables(self) -> dict:
         """SPEC §3 observables of the current state (one time)."""
-        N, L = self.sector.N, self.sector.L
-        sigma_z, s_z_loc, density = 0.0, np.zeros(L), np.zeros(N)
-        pair = np.zeros(4)  # P(S), P(T+), P(T0), P(T-)
-        for block, (s_z, sites, local_s_z) in zip(self.sector.blocks, self._tables, strict=True):
-            amp = self.psi[block.slice].reshape(block.shape)
-            prob = np.abs(amp) ** 2
-            p_electrons, p_local = prob.sum(axis=1), prob.sum(axis=0)
-            weight = p_electrons.sum()
+        state, values = self._cached
+        if state is not self.psi:
+            values = {k: v[0] for k, v in self._batch_observables(self.psi[None, :]).items()}
+            self._cached = (self.psi, values)
+        return dict(values)
+
+    def _batch_observables(self, states: np.ndarray) -> dict:
+        """SPEC §3 observables of W states at once (rows of ``states``): name -> (W, ...)."""
+        W, N, L = len(states), self.sector.N, self.sector.L
+        sigma_z, s_z_loc, density = np.zeros(W), np.zeros((W, L)), np.zeros((W, N))
+        norm = np.zeros(W)
+        pair = np.zeros((W, 4))  # P(S), P(T+), P(T0), P(T-)
+        for block, (s_z, occupation, local_s_z) in zip(self.sector.blocks, self._tables,
+                                                       strict=True):
+            amp = states[:, block.slice].reshape(W, *block.shape)
+            prob = amp.real**2 + amp.imag**2
+            p_electrons, p_local = prob.sum(axis=2), prob.sum(axis=1)
+            weight = p_electrons.sum(axis=1)
+            norm += weight
             sigma_z += s_z * weight
             s_z_loc += p_local @ local_s_z
-            for column in sites.T:
-                density += np.bincount(column, weights=p_electrons, minlength=N)
+            density += (occupation.T @ p_electrons.T).T
             if self.sector.n_electrons == 2:
                 if block.n_down == 0:
-                    pair[1] = weight
+                    pair[:, 1] = weight
                 elif block.n_down == 2:
-                    pair[3] = weight
+                    pair[:, 3] = weight
                 else:  # ↑ at x, ↓ at y: the singlet is the part symmetric in x ↔ y
-                    cube = amp.reshape(N, N, -1)
-                    pair[0] = np.sum(np.abs(0.5 * (cube + cube.transpose(1, 0, 2))) ** 2)
-                    pair[2] = weight - pair[0]
-        norm = float(np.vdot(self.psi, self.psi).real)
-        energy = float(np.vdot(self.psi, self.hamiltonian @ self.psi).real)
+                    grid = amp.reshape(W, N, N, -1)
+                    symmetric = 0.5 * (grid + grid.transpose(0, 2, 1, 3))
+                    pair[:, 0] = np.sum(symmetric.real**2 + symmetric.imag**2, axis=(1, 2, 3))
+                    pair[:, 2] = weight - pair[:, 0]
+        # ⟨ψ|H|ψ⟩ for all W states in one pass over H: (n, W) complex as (n, 2W) real columns
+        columns = np.ascontiguousarray(states.T).view(np.float64)
+        h_columns = self.hamiltonian @ columns
+        energy = np.einsum("ij,ij->j", columns, h_columns).reshape(W, 2).sum(axis=1)
         result = {
             "sigma_z_el": sigma_z,
             "S_z_loc": s_z_loc,
-            "S_z_total": sigma_z / self.scale + s_z_loc.sum(),
+            "S_z_total": sigma_z / self.scale + s_z_loc.sum(axis=1),
             "density": density,
             "norm": norm,
             "energy": energy,

@@ -53,11 +53,14 @@ class LanczosPropagator:
         self.batch = max(1, batch_bytes // (16 * H.shape[0]))
         self.products = 0
         self.windows = 0
+        self._basis = None  # kept between windows: a fresh one costs its page faults every time
 
     def _krylov(self, psi: np.ndarray):
         """Lanczos basis V (m × n), tridiagonal eigensystem, ‖ψ‖ and the next β."""
         m, n = self.krylov_dim, psi.size
-        V = np.empty((m, n), dtype=complex)
+        if self._basis is None or self._basis.shape != (m, n):
+            self._basis = np.empty((m, n), dtype=complex)
+        V = self._basis
         alpha, beta = np.zeros(m), np.zeros(m)
         norm = np.linalg.norm(psi)
         np.divide(psi, norm, out=V[0])
@@ -88,10 +91,15 @@ class LanczosPropagator:
 
     def evolve(self, psi: np.ndarray, t0: float, times) -> Iterator[tuple[float, np.ndarray]]:
         """Yield (t, ψ(t)) for each of the ascending ``times`` (fs, each ≥ t0)."""
+        for batch_times, states in self.evolve_batches(psi, t0, times):
+            yield from zip(batch_times, states, strict=True)
+
+    def evolve_batches(self, psi: np.ndarray, t0: float, times) -> Iterator[tuple]:
+        """Yield (times, states) blocks covering the ascending ``times``; states is (W, n)."""
+        early = [float(t) for t in times if t <= t0 + 1e-12]
+        if early:
+            yield np.array(early), np.repeat(psi[None, :], len(early), axis=0)
         pending = [float(t) for t in times if t > t0 + 1e-12]
-        for t in times:
-            if t <= t0 + 1e-12:
-                yield float(t), psi
         origin, state = t0, psi
         while pending:
             V, energies, vectors, norm, beta_next = self._krylov(state)
@@ -113,9 +121,8 @@ class LanczosPropagator:
             for start in range(0, reach, self.batch):
                 chunk = taus[start : min(reach, start + self.batch)]
                 states = self._coefficients(energies, vectors, norm, chunk) @ V
-                for tau, new in zip(chunk, states, strict=True):
-                    yield origin + tau, new
-            origin, state = origin + taus[reach - 1], new
+                yield origin + chunk, states
+            origin, state = origin + taus[reach - 1], states[-1]
             pending = pending[reach:]
 
 
