@@ -11,8 +11,9 @@ from ..states import initial_electrons, lowered_quanta, n_electrons
 from .propagate import LanczosPropagator
 from .sector import Sector
 
-BATCH_BYTES = 256 * 2**20
-"""Memory for the states built at once from one Lanczos window."""
+BATCH_BYTES = 64 * 2**20
+"""Memory for the states built at once from one Lanczos window. 256 MB put triplet_minus
+(paper's model) at 1.3 GiB peak; 64 MB gives 0.87 GiB at the same speed (measured)."""
 
 
 def sector_of(config: dict) -> tuple[int, int, float, int, int]:
