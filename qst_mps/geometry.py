@@ -123,9 +123,10 @@ def check_and_fill(config: dict) -> None:
     if state["x2"] is None:
         state["x2"] = float(first - 4 * sigma)
     x2, d = state["x2"], state["d"]
-    if not 0 <= x2 <= N - 1:
+    rounding = 1e-9  # x2 = n_first − 4 σ_d and x1 = x2 − d are computed in floating point
+    if not -rounding <= x2 <= N - 1 + rounding:
         raise ConfigError("state.x2", f"packet centre {x2:g} must lie in 0 … {N - 1}")
-    if model["boundary"] == "open" and x2 - d < 0:
+    if model["boundary"] == "open" and x2 - d < -rounding:
         raise ConfigError("state.d", f"x1 = x2 − d = {x2 - d:g} lies outside the open chain")
     if model["boundary"] == "periodic" and d >= N:
         raise ConfigError("state.d", f"must be below the ring length model.N = {N}")

@@ -80,13 +80,16 @@ def packet(N, centre, k, sigma, periodic):
     return np.exp(1j * k * x - x**2 / (2 * sigma**2))
 
 
+@pytest.mark.parametrize("size", [  # (N, L, σ_d, d): the full space is 2^(2N+L)
+    (5, 1, 0.4, 0.4), (6, 2, 0.5, 1.0)])
 @pytest.mark.parametrize("boundary", ["periodic", "open"])
 @pytest.mark.parametrize("pair", ["singlet", "triplet_0", "triplet_minus", "theta",
                                   "single_down"])
-def test_pair_probabilities_and_transfer_against_fock_space(pair, boundary):
+def test_pair_probabilities_and_transfer_against_fock_space(pair, boundary, size):
+    N, L, sigma, d = size
     config = resolve({
-        "model": {"N": 6, "L": 2, "J_sd": 1.2, "boundary": boundary},
-        "state": {"pair": pair, "sigma_d": 0.5, "d": 1.0, "theta": 2.0},
+        "model": {"N": N, "L": L, "J_sd": 1.2, "boundary": boundary},
+        "state": {"pair": pair, "sigma_d": sigma, "d": d, "theta": 2.0},
         "evolution": {"t_max": 6.0, "dt_out": 1.0},
     })
     model, state = config["model"], config["state"]
