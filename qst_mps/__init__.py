@@ -8,4 +8,12 @@ __version__ = "0.1.0"
 
 from .results import load  # noqa: E402
 
-__all__ = ["__version__", "load"]
+
+def load_sweep(path, folder=None):
+    """Plateau values of a sweep file's points against its swept keys (see qst_mps.sweep)."""
+    from . import sweep
+
+    return sweep.collect(sweep.load(path, folder))
+
+
+__all__ = ["__version__", "load", "load_sweep"]

@@ -6,6 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
+import numpy as np
+
 from .config import ConfigError, apply_overrides, load_toml, resolve
 
 BAD_INPUT = 2
@@ -30,6 +32,20 @@ def _parser() -> argparse.ArgumentParser:
     resume.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="only evolution.t_max and output.checkpoint_every may change")
     resume.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    sweep = sub.add_parser("sweep", help="run a parameter sweep, locally or as a SLURM job array")
+    sweep.add_argument("sweep", help="sweep file: a configuration plus a [sweep] table")
+    sweep.add_argument("--folder", help="where the points' files go (default: next to the file)")
+    sweep.add_argument("-j", "--jobs", type=int, default=1, help="local worker processes")
+    sweep.add_argument("--slurm", action="store_true", help="write and submit a SLURM job array")
+    sweep.add_argument("--dry-run", action="store_true", help="with --slurm: only write the script")
+    sweep.add_argument("--time", default="02:00:00", help="with --slurm: time limit per point")
+    sweep.add_argument("--mem", default="4G", help="with --slurm: memory per point")
+    sweep.add_argument("--status", action="store_true", help="count complete/running/failed points")
+    sweep.add_argument("--task", type=int, help="run only point TASK (used by the job array)")
+    sweep.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    collect = sub.add_parser("collect", help="table of plateau values of a sweep")
+    collect.add_argument("sweep")
+    collect.add_argument("--folder")
     compare = sub.add_parser("compare", help="max differences of the observables of two runs")
     compare.add_argument("a")
     compare.add_argument("b")
@@ -92,6 +108,63 @@ def _resume(args) -> int:
     return 0
 
 
+def _sweep(args) -> int:
+    from . import sweep as sweeps
+    from .simulation import Interrupted
+
+    sweep = sweeps.load(args.sweep, args.folder)
+    if args.status:
+        tally = sweeps.counts(sweep)
+        print(", ".join(f"{n} {status}" for status, n in tally.items()))
+        for i in range(len(sweep.configs)):
+            if sweep.status(i) == "failed":
+                print(f"failed: {sweep.path(i).with_suffix('.failed')}")
+        return 0
+    if args.task is not None:
+        if not 0 <= args.task < len(sweep.configs):
+            raise ConfigError("task", f"must lie in 0 … {len(sweep.configs) - 1}")
+        try:
+            status = sweeps.run_point(sweep, args.task)
+        except Interrupted:
+            raise
+        print(f"point {args.task}: {status} ({sweep.path(args.task)})")
+        return 0 if status == "complete" else 1
+    if args.slurm:
+        import shutil
+        import subprocess
+
+        sweep.folder.mkdir(parents=True, exist_ok=True)
+        (sweep.folder / "slurm").mkdir(exist_ok=True)
+        script = sweep.folder / "sweep.sbatch"
+        script.write_text(sweeps.slurm_script(sweep, args.time, args.mem))
+        print(f"{len(sweep.configs)} points; job array script {script}")
+        if args.dry_run:
+            return 0
+        if shutil.which("sbatch") is None:
+            raise ConfigError("--slurm", "sbatch not found on this machine (use --dry-run)")
+        done = subprocess.run(["sbatch", str(script)], capture_output=True, text=True)
+        print(done.stdout.strip() or done.stderr.strip())
+        return done.returncode
+    tally = sweeps.run_local(sweep, workers=args.jobs, progress=not args.quiet)
+    print(", ".join(f"{n} {status}" for status, n in tally.items()) + f" ({sweep.folder})")
+    return 0 if tally["failed"] == 0 else 1
+
+
+def _collect(args) -> int:
+    from . import sweep as sweeps
+
+    sweep = sweeps.load(args.sweep, args.folder)
+    table = sweeps.collect(sweep)
+    keys = list(table.axes)
+    print(" ".join(f"{k:>16s}" for k in keys) + f" {'Δσ_z plateau':>14s} {'t_final':>8s}")
+    for position in np.ndindex(*table.values["delta_sigma_z"].shape):
+        labels = [table.axes[k][i] for k, i in zip(keys, position, strict=True)]
+        shown = " ".join(f"{v:>16.6g}" if isinstance(v, float) else f"{v!s:>16s}" for v in labels)
+        print(f"{shown} {table.values['delta_sigma_z'][position]:14.6f} "
+              f"{table.values['t_final'][position]:8g}")
+    return 0
+
+
 def _compare(args) -> int:
     from . import results
 
@@ -130,8 +203,9 @@ def main(argv: list[str] | None = None) -> int:
     from .simulation import INTERRUPTED, Interrupted
 
     try:
-        return {"run": _run, "resume": _resume, "compare": _compare, "config": _config}[
-            args.command](args)
+        commands = {"run": _run, "resume": _resume, "sweep": _sweep, "collect": _collect,
+                    "compare": _compare, "config": _config}
+        return commands[args.command](args)
     except ConfigError as err:
         print(f"qst-mps: error: {err}", file=sys.stderr)
         return BAD_INPUT

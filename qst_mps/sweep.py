@@ -1,0 +1,245 @@
+"""Parameter sweeps (SPEC §5): a run configuration plus a ``[sweep]`` table of dotted keys.
+
+    [sweep]
+    "state.pair" = ["singlet", "triplet_0"]
+    "state.theta" = {start = 0.0, stop = 6.283185307179586, num = 9}   # inclusive linspace
+
+The sweep is the Cartesian product of the lists, in the order the keys are written. Every point
+is resolved (validated) before anything runs. Point i writes ``<folder>/<name_i>.h5``; names are
+deterministic, so a re-run skips complete points and resumes interrupted ones. A point that fails
+leaves ``<name_i>.failed`` with the error beside it.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import shlex
+import sys
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .config import ConfigError, load_toml, resolve
+
+
+@dataclass
+class Sweep:
+    """An expanded sweep.
+
+    Attributes
+    ----------
+    axes : dict
+        Dotted key -> list of values, in file order.
+    configs : list of dict
+        Resolved configuration of every point (Cartesian product, last key fastest).
+    folder : Path
+        Where the points' result files go.
+    source : Path
+        The sweep file.
+    """
+
+    axes: dict
+    configs: list
+    folder: Path
+    source: Path
+
+    def path(self, index: int) -> Path:
+        return Path(self.configs[index]["output"]["path"])
+
+    def status(self, index: int) -> str:
+        """'complete', 'running' (started or interrupted), 'failed' or 'pending'."""
+        from . import results
+
+        path = self.path(index)
+        if path.with_suffix(".failed").exists():
+            return "failed"
+        if not path.exists():
+            return "pending"
+        return results.load(path).status
+
+
+def _values(key: str, spec) -> list:
+    if isinstance(spec, list) and spec:
+        return spec
+    if isinstance(spec, dict) and {"start", "stop"} <= set(spec) and len(spec) == 3:
+        if "num" in spec and isinstance(spec["num"], int) and spec["num"] >= 1:
+            return [float(v) for v in np.linspace(spec["start"], spec["stop"], spec["num"])]
+        if "step" in spec and spec["step"] > 0:
+            count = int(math.floor((spec["stop"] - spec["start"]) / spec["step"] + 1e-9)) + 1
+            return [float(spec["start"] + i * spec["step"]) for i in range(count)]
+    raise ConfigError(
+        f"sweep.{key}", "expected a non-empty list, or {start, stop, num} or {start, stop, step}"
+    )
+
+
+def _label(value) -> str:
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return str(value).replace("/", "_").replace(" ", "")
+
+
+def load(path: str | Path, folder: str | Path | None = None) -> Sweep:
+    """Read and expand a sweep file; every point is resolved here (ConfigError on any)."""
+    path = Path(path)
+    partial = load_toml(path)
+    table = partial.pop("sweep", None)
+    if not isinstance(table, dict) or not table:
+        raise ConfigError("sweep", "a sweep file needs a [sweep] table of dotted keys and lists")
+    axes = {key: _values(key, spec) for key, spec in table.items()}
+    folder = Path(folder) if folder is not None else path.with_suffix("")
+    configs = []
+    for index, point in enumerate(itertools.product(*axes.values())):
+        merged = {s: dict(t) if isinstance(t, dict) else t for s, t in partial.items()}
+        name = [f"p{index:04d}"]
+        for key, value in zip(axes, point, strict=True):
+            if key.count(".") != 1:
+                raise ConfigError(f"sweep.{key}", "sweep keys are written section.key")
+            section, name_of_key = key.split(".")
+            merged.setdefault(section, {})
+            if not isinstance(merged[section], dict):
+                raise ConfigError(section, "expected a table of keys")
+            merged[section][name_of_key] = value
+            name.append(f"{name_of_key}={_label(value)}")
+        merged.setdefault("output", {})["path"] = str(folder / ("_".join(name) + ".h5"))
+        try:
+            configs.append(resolve(merged))
+        except ConfigError as err:
+            shown = ", ".join(f"{k}={v!r}" for k, v in zip(axes, point, strict=True))
+            raise ConfigError(err.key, f"{err} (sweep point {index}: {shown})") from None
+    return Sweep(axes, configs, folder, path)
+
+
+def run_point(sweep: Sweep, index: int) -> str:
+    """Run, resume or skip point ``index``; return its final status. Failures are recorded."""
+    from .simulation import Interrupted, simulate
+
+    status = sweep.status(index)
+    if status == "complete":
+        return status
+    path = sweep.path(index)
+    marker = path.with_suffix(".failed")
+    marker.unlink(missing_ok=True)
+    try:
+        simulate(sweep.configs[index], path, resume=status == "running")
+    except Interrupted:
+        raise
+    except Exception:  # noqa: BLE001 - a failing point must not stop the others
+        path.parent.mkdir(parents=True, exist_ok=True)
+        marker.write_text(traceback.format_exc())
+        return "failed"
+    return "complete"
+
+
+def _run_point_by_file(args: tuple) -> tuple[int, str]:
+    source, folder, index = args
+    return index, run_point(load(source, folder), index)
+
+
+def run_local(sweep: Sweep, workers: int = 1, progress: bool = True) -> dict[str, int]:
+    """Run every point not yet complete in a process pool; return counts by status."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    todo = [i for i in range(len(sweep.configs)) if sweep.status(i) != "complete"]
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(sweep.configs), initial=len(sweep.configs) - len(todo), unit="run")
+    jobs = [(str(sweep.source), str(sweep.folder), i) for i in todo]
+    if workers <= 1:
+        finished = map(_run_point_by_file, jobs)
+        for _ in finished:
+            if bar is not None:
+                bar.update(1)
+    else:
+        with ProcessPoolExecutor(workers) as pool:
+            for _ in pool.map(_run_point_by_file, jobs):
+                if bar is not None:
+                    bar.update(1)
+    if bar is not None:
+        bar.close()
+    return counts(sweep)
+
+
+def counts(sweep: Sweep) -> dict[str, int]:
+    """Number of points by status."""
+    tally = {"complete": 0, "running": 0, "failed": 0, "pending": 0}
+    for i in range(len(sweep.configs)):
+        tally[sweep.status(i)] += 1
+    return tally
+
+
+def slurm_script(sweep: Sweep, time_limit: str = "02:00:00", memory: str = "4G",
+                 extra: list[str] | None = None) -> str:
+    """A SLURM job-array script: one task per point, each running ``qst-mps sweep --task``.
+
+    The job asks for SIGTERM two minutes before its time limit; a task stopped that way writes
+    its checkpoint, exits with status 75, and requeues itself to resume.
+    """
+    n = len(sweep.configs)
+    logs = sweep.folder / "slurm"
+    command = [sys.executable, "-m", "qst_mps", "sweep", str(sweep.source.resolve()),
+               "--folder", str(sweep.folder.resolve()), "--task", "$SLURM_ARRAY_TASK_ID"]
+    lines = [
+        "#!/bin/bash",
+        f"#SBATCH --job-name=qst-{sweep.source.stem}",
+        f"#SBATCH --array=0-{n - 1}",
+        "#SBATCH --ntasks=1",
+        "#SBATCH --cpus-per-task=2",
+        f"#SBATCH --time={time_limit}",
+        f"#SBATCH --mem={memory}",
+        "#SBATCH --signal=B:TERM@120",
+        "#SBATCH --requeue",
+        f"#SBATCH --output={logs.resolve()}/%A_%a.out",
+        *[f"#SBATCH {option}" for option in extra or []],
+        "export OMP_NUM_THREADS=${SLURM_CPUS_PER_TASK:-1}",
+        " ".join(shlex.quote(c) if not c.startswith("$") else f'"{c}"' for c in command) + " &",
+        "child=$!",
+        'trap \'kill -TERM "$child"\' TERM',
+        'wait "$child"; status=$?',
+        '# a trapped TERM interrupts wait (status > 128): wait until the run has checkpointed',
+        'while [ "$status" -gt 128 ] && kill -0 "$child" 2>/dev/null; do',
+        '  wait "$child"; status=$?',
+        'done',
+        'if [ "$status" -eq 75 ]; then',
+        '  scontrol requeue "${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID}"',
+        "fi",
+        'exit "$status"',
+        "",
+    ]
+    return "\n".join(lines)
+
+
+@dataclass
+class SweepTable:
+    """Plateau values of a sweep against its swept keys (a plain labelled array).
+
+    ``values[name]`` has shape ``tuple(len(v) for v in axes.values())`` (plus trailing observable
+    axes), NaN where a point is not complete.
+    """
+
+    axes: dict
+    values: dict
+
+
+def collect(sweep: Sweep) -> SweepTable:
+    """Final-time (plateau) Δσ_z, σ_z and pair probabilities of every complete point."""
+    from . import results
+
+    shape = tuple(len(v) for v in sweep.axes.values())
+    values = {"delta_sigma_z": np.full(shape, np.nan), "sigma_z_el": np.full(shape, np.nan),
+              "pair_spin_probabilities": np.full(shape + (4,), np.nan),
+              "t_final": np.full(shape, np.nan)}
+    for index, position in enumerate(np.ndindex(*shape)):
+        if sweep.status(index) != "complete":
+            continue
+        r = results.load(sweep.path(index))
+        values["delta_sigma_z"][position] = r["delta_sigma_z"][-1]
+        values["sigma_z_el"][position] = r["sigma_z_el"][-1]
+        values["t_final"][position] = r["time"][-1]
+        if "pair_spin_probabilities" in r:
+            values["pair_spin_probabilities"][position] = r["pair_spin_probabilities"][-1]
+    return SweepTable(dict(sweep.axes), values)

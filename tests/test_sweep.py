@@ -1,0 +1,105 @@
+"""Sweeps: expansion, deterministic names, local runs that skip/resume, failures, status,
+collection into a labelled table, and the SLURM job-array script."""
+
+import subprocess
+
+import numpy as np
+import pytest
+
+import qst_mps
+from qst_mps import sweep as sweeps
+from qst_mps.cli import main
+from qst_mps.config import ConfigError
+
+BASE = """
+[model]
+N = 24
+L = 2
+J_sd = 1.0
+[state]
+sigma_d = 1.2
+d = 4.0
+[evolution]
+t_max = 6.0
+"""
+
+
+def write(tmp_path, table, name="s.toml"):
+    path = tmp_path / name
+    path.write_text(BASE + "[sweep]\n" + table)
+    return path
+
+
+def test_expansion_is_the_cartesian_product_with_stable_names(tmp_path):
+    path = write(tmp_path, '"state.pair" = ["theta", "single_down"]\n'
+                           '"state.theta" = {start = 0.0, stop = 3.0, num = 3}\n')
+    sweep = sweeps.load(path)
+    assert sweep.axes == {"state.pair": ["theta", "single_down"], "state.theta": [0.0, 1.5, 3.0]}
+    assert len(sweep.configs) == 6
+    assert [c["state"]["theta"] for c in sweep.configs] == [0.0, 1.5, 3.0] * 2
+    names = [sweep.path(i).name for i in range(6)]
+    assert names[1] == "p0001_pair=theta_theta=1.5.h5"
+    assert sweep.folder == tmp_path / "s"
+    assert names == [sweeps.load(path).path(i).name for i in range(6)]  # deterministic
+
+
+def test_a_bad_point_is_refused_before_any_work(tmp_path):
+    path = write(tmp_path, '"model.L" = [2, 0]\n')
+    with pytest.raises(ConfigError, match="sweep point 1") as err:
+        sweeps.load(path)
+    assert err.value.key == "model.L"
+    assert main(["sweep", str(path), "-q"]) == 2
+    assert not (tmp_path / "s").exists()
+
+
+def test_step_ranges_and_bad_ranges(tmp_path):
+    assert sweeps.load(write(tmp_path, '"state.d" = {start = 3.0, stop = 5.0, step = 1.0}\n')
+                       ).axes["state.d"] == [3.0, 4.0, 5.0]
+    with pytest.raises(ConfigError, match="sweep.state.d"):
+        sweeps.load(write(tmp_path, '"state.d" = {start = 3.0}\n'))
+
+
+def test_local_sweep_collects_and_skips_complete_points(tmp_path, capsys):
+    path = write(tmp_path, '"state.pair" = ["singlet", "triplet_0"]\n"state.d" = [4.0, 5.0]\n')
+    assert main(["sweep", str(path), "-j", "2", "-q"]) == 0
+    assert "4 complete" in capsys.readouterr().out
+    sweep = sweeps.load(path)
+    mtimes = [sweep.path(i).stat().st_mtime_ns for i in range(4)]
+    assert main(["sweep", str(path), "-q"]) == 0  # nothing to do
+    assert mtimes == [sweep.path(i).stat().st_mtime_ns for i in range(4)]
+    table = qst_mps.load_sweep(path)
+    assert table.values["delta_sigma_z"].shape == (2, 2)
+    for i, position in enumerate(np.ndindex(2, 2)):
+        run = qst_mps.load(sweep.path(i))
+        assert run.config["state"]["pair"] == table.axes["state.pair"][position[0]]
+        assert table.values["delta_sigma_z"][position] == run["delta_sigma_z"][-1]
+        assert np.all(table.values["pair_spin_probabilities"][position] ==
+                      run["pair_spin_probabilities"][-1])
+    assert main(["collect", str(path)]) == 0
+    assert "Δσ_z plateau" in capsys.readouterr().out
+
+
+def test_a_failing_point_is_reported_and_the_others_complete(tmp_path, capsys):
+    # point 1 passes validation but its exact sector cannot be held: it fails when it runs
+    path = write(tmp_path, '"model.N" = [24, 30000]\n"state.pair" = ["triplet_minus"]\n'
+                           '"evolution.backend" = ["exact"]\n')
+    assert main(["sweep", str(path), "-q"]) == 1
+    capsys.readouterr()
+    assert main(["sweep", str(path), "--status"]) == 0
+    out = capsys.readouterr().out
+    assert "1 complete" in out and "1 failed" in out and "p0001" in out
+    sweep = sweeps.load(path)
+    assert sweep.status(0) == "complete" and sweep.status(1) == "failed"
+    assert "dimension" in sweep.path(1).with_suffix(".failed").read_text()
+    assert main(["sweep", str(path), "--task", "1"]) == 1
+    assert main(["sweep", str(path), "--task", "0"]) == 0
+
+
+def test_slurm_dry_run_writes_a_job_array(tmp_path, capsys):
+    path = write(tmp_path, '"state.theta" = [0.0, 1.0, 2.0]\n"state.pair" = ["theta"]\n')
+    assert main(["sweep", str(path), "--slurm", "--dry-run", "--time", "00:10:00"]) == 0
+    script = (tmp_path / "s" / "sweep.sbatch").read_text()
+    assert "#SBATCH --array=0-2" in script and "#SBATCH --time=00:10:00" in script
+    assert "--signal=B:TERM@120" in script and "scontrol requeue" in script
+    assert '--task "$SLURM_ARRAY_TASK_ID"' in script
+    assert subprocess.run(["bash", "-n", str(tmp_path / "s" / "sweep.sbatch")]).returncode == 0
