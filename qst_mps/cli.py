@@ -46,6 +46,11 @@ def _parser() -> argparse.ArgumentParser:
     collect = sub.add_parser("collect", help="table of plateau values of a sweep")
     collect.add_argument("sweep")
     collect.add_argument("--folder")
+    plot = sub.add_parser("plot", help="draw result files")
+    plot.add_argument("results", nargs="+", help="result files")
+    plot.add_argument("-o", "--output", default="qst_mps_plot.png", help="figure file (PNG, PDF)")
+    plot.add_argument("--kind", default="transfer", choices=["transfer", "pairs", "density"],
+                      help="Δσ_z(t), pair-spin probabilities, or n(x, t)")
     compare = sub.add_parser("compare", help="max differences of the observables of two runs")
     compare.add_argument("a")
     compare.add_argument("b")
@@ -165,6 +170,17 @@ def _collect(args) -> int:
     return 0
 
 
+def _plot(args) -> int:
+    from .plot import figure_for
+
+    for path in args.results:
+        if not Path(path).exists():
+            raise ConfigError("results", f"{path} does not exist")
+    figure_for(args.results, args.kind).savefig(args.output, dpi=150)
+    print(args.output)
+    return 0
+
+
 def _compare(args) -> int:
     from . import results
 
@@ -204,7 +220,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         commands = {"run": _run, "resume": _resume, "sweep": _sweep, "collect": _collect,
-                    "compare": _compare, "config": _config}
+                    "plot": _plot, "compare": _compare, "config": _config}
         return commands[args.command](args)
     except ConfigError as err:
         print(f"qst-mps: error: {err}", file=sys.stderr)

@@ -26,11 +26,13 @@ class ConfigError(ValueError):
     ----------
     key : str
         Dotted key (``"model.L"``) the problem is about.
+    message : str
+        What is wrong and what is allowed.
     """
 
     def __init__(self, key: str, message: str):
         super().__init__(f"{key}: {message}")
-        self.key = key
+        self.key, self.message = key, message
 
 
 @dataclass(frozen=True)

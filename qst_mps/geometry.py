@@ -56,6 +56,29 @@ def packet_width(config: dict, t: float | np.ndarray) -> float | np.ndarray:
     return sigma * np.sqrt(1 + (curvature * np.asarray(t) / sigma**2) ** 2)
 
 
+def time_inside_chain(config: dict, which: int) -> tuple[float, float]:
+    """Interval (fs) during which packet φ_which (1 or 2) overlaps the spin chain.
+
+    "Overlaps": the centre ± 2 σ(t) of the freely moving packet reaches a local spin. Used for
+    the shaded intervals of the figures; (nan, nan) for packets that do not move towards it.
+    """
+    v = group_velocity(config)
+    if v <= 0:
+        return (math.nan, math.nan)
+    sites = spin_sites(config["model"])
+    start = packet_centres(config)[0 if which == 1 else 1]
+    to_first = sites.min() - start
+    if config["model"]["boundary"] == "periodic":
+        to_first %= config["model"]["N"]
+    to_last = to_first + sites.max() - sites.min()
+    times = np.linspace(0, 4 * (to_last + 10 * config["state"]["sigma_d"]) / v, 8001)
+    reach = 2 * packet_width(config, times)
+    inside = (v * times + reach >= to_first) & (v * times - reach <= to_last)
+    if not inside.any():
+        return (math.nan, math.nan)
+    return float(times[inside][0]), float(times[inside][-1])
+
+
 def auto_t_max(config: dict) -> float:
     """Time (fs) when the trailing packet's centre is PACKET_TAIL·σ(t) past the last local spin.
 
@@ -76,7 +99,19 @@ def auto_t_max(config: dict) -> float:
     past = v * times - PACKET_TAIL * packet_width(config, times) > distance
     if not past.any():
         raise ConfigError("evolution.t_max", "'auto': the packets never leave the chain")
-    return float(times[np.argmax(past)])
+    t_auto = float(times[np.argmax(past)])
+    if config["model"]["boundary"] == "periodic":  # φ₂'s front must not come round again first
+        _, x2 = packet_centres(config)
+        around = (sites.min() - x2) % config["model"]["N"] + config["model"]["N"]
+        front = v * times + 2 * packet_width(config, times)
+        if np.any(front[times <= t_auto] >= around):
+            returns = float(times[np.argmax(front >= around)])
+            raise ConfigError(
+                "evolution.t_max",
+                f"'auto': φ₂ comes round the ring into the chain again at ~{returns:g} fs, before "
+                f"φ₁ has left ({t_auto:g} fs); use a larger model.N or a smaller state.d",
+            )
+    return t_auto
 
 
 def final_time(config: dict) -> float:

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .config import ConfigError, load_toml, resolve
+from .config import ConfigError, apply_overrides, load_toml, resolve
 
 
 @dataclass
@@ -81,11 +81,16 @@ def _label(value) -> str:
     return str(value).replace("/", "_").replace(" ", "")
 
 
-def load(path: str | Path, folder: str | Path | None = None) -> Sweep:
-    """Read and expand a sweep file; every point is resolved here (ConfigError on any)."""
+def load(path: str | Path, folder: str | Path | None = None,
+         overrides: list[str] | None = None) -> Sweep:
+    """Read and expand a sweep file; every point is resolved here (ConfigError on any).
+
+    ``overrides`` (``section.key=value``) change the base configuration of every point.
+    """
     path = Path(path)
     partial = load_toml(path)
     table = partial.pop("sweep", None)
+    partial = apply_overrides(partial, overrides or [])
     if not isinstance(table, dict) or not table:
         raise ConfigError("sweep", "a sweep file needs a [sweep] table of dotted keys and lists")
     axes = {key: _values(key, spec) for key, spec in table.items()}
@@ -108,7 +113,7 @@ def load(path: str | Path, folder: str | Path | None = None) -> Sweep:
             configs.append(resolve(merged))
         except ConfigError as err:
             shown = ", ".join(f"{k}={v!r}" for k, v in zip(axes, point, strict=True))
-            raise ConfigError(err.key, f"{err} (sweep point {index}: {shown})") from None
+            raise ConfigError(err.key, f"{err.message} (sweep point {index}: {shown})") from None
     return Sweep(axes, configs, folder, path)
 
 

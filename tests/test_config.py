@@ -60,6 +60,7 @@ def test_resolved_configuration_resolves_to_itself():
         ({"evolution": {"dt_out": 0.0}}, "evolution.dt_out"),
         ({"evolution": {"backend": "gpu"}}, "evolution.backend"),
         ({"evolution": {"t_max": "auto"}, "state": {"k_e": -1.0}}, "evolution.t_max"),
+        ({"evolution": {"t_max": "auto"}, "state": {"d": 70.0}}, "evolution.t_max"),  # re-entry
         ({"output": {"checkpoint_every": -1.0}}, "output.checkpoint_every"),
     ],
 )
@@ -75,6 +76,14 @@ def test_allowed_values_are_in_the_message():
         resolve({"model": {"boundary": "closed"}})
     with pytest.raises(ConfigError, match="allowed keys in \\[model\\]: N, L"):
         resolve({"model": {"Lx": 3}})
+
+
+def test_auto_t_max_is_after_both_packets_left():
+    from qst_mps.geometry import auto_t_max, time_inside_chain
+
+    config = resolve({"evolution": {"t_max": "auto"}, "state": {"d": 50.0}})
+    assert auto_t_max(config) > time_inside_chain(config, 1)[1]
+    assert auto_t_max(config) % config["evolution"]["dt_out"] == 0
 
 
 def test_spin_accepts_fractions():

@@ -117,3 +117,13 @@ def test_paper_preset_is_the_builtin_default(preset):
     default = resolve()
     config["output"]["path"] = default["output"]["path"]
     assert config == default
+
+
+@pytest.mark.parametrize("kind", ["transfer", "pairs", "density"])
+def test_plot_command_writes_a_figure(tmp_path, kind):
+    a, b = tmp_path / "a.h5", tmp_path / "b.h5"
+    assert main(["run", *SMALL, "-o", str(a)]) == 0
+    assert main(["run", *SMALL, "--set", "state.pair=triplet_0", "-o", str(b)]) == 0
+    figure = tmp_path / f"{kind}.png"
+    assert main(["plot", str(a), str(b), "--kind", kind, "-o", str(figure)]) == 0
+    assert figure.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and figure.stat().st_size > 10_000

@@ -1,0 +1,130 @@
+"""Figures from result files (matplotlib). Each function draws on a given Axes and returns it.
+
+Colours and line styles follow the paper (Fig. 2 a): singlet red solid, triplet_0 blue dotted,
+triplet_minus orange solid, single_down black dotted.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .geometry import spin_sites, time_inside_chain
+
+STYLE = {
+    "singlet": dict(color="tab:red", linestyle="-", label="singlet"),
+    "triplet_0": dict(color="tab:blue", linestyle=":", label="triplet $m=0$"),
+    "triplet_minus": dict(color="tab:orange", linestyle="-", label="triplet $m=-1$"),
+    "triplet_plus": dict(color="tab:green", linestyle="-", label="triplet $m=+1$"),
+    "single_down": dict(color="black", linestyle=":", label=r"single $\downarrow$"),
+    "theta": dict(color="tab:purple", linestyle="-", label=r"$\theta$ state"),
+}
+PAIR_LABELS = ["singlet", "triplet $m=+1$", "triplet $m=0$", "triplet $m=-1$"]
+PAIR_COLOURS = ["tab:red", "tab:green", "tab:blue", "tab:orange"]
+
+
+def style_of(run) -> dict:
+    """Line style of a run (from its configured pair state)."""
+    return dict(STYLE[run.config["state"]["pair"]])
+
+
+def shade_packets(ax, config: dict) -> None:
+    """Shade the intervals during which φ₁ and φ₂ are inside the spin chain."""
+    for which, colour in ((2, "0.85"), (1, "0.92")):
+        if config["state"]["pair"] == "single_down" and which == 1:
+            continue
+        start, stop = time_inside_chain(config, which)
+        if np.isfinite(start):
+            ax.axvspan(start, stop, color=colour, zorder=0, lw=0)
+
+
+def spin_transfer(ax, runs, labels=None, shade=True):
+    """Δσ_z(t) of several runs (paper Fig. 2 a, 4 b)."""
+    if shade and runs:
+        shade_packets(ax, next((r.config for r in runs if r.config["state"]["pair"]
+                                != "single_down"), runs[0].config))
+    for i, run in enumerate(runs):
+        style = style_of(run)
+        if labels is not None:
+            style["label"] = labels[i]
+        ax.plot(run["time"], run["delta_sigma_z"], lw=1.8, **style)
+    ax.set_xlabel("time (fs)")
+    unit = "" if runs and runs[0].config["model"]["electron_spin"] == "half" else " (Pauli)"
+    ax.set_ylabel(r"$\Delta\sigma_z$" + unit)
+    ax.set_xlim(runs[0]["time"][0], runs[0]["time"][-1])
+    ax.legend(frameon=False)
+    return ax
+
+
+def pair_probabilities(ax, run, shade=True):
+    """P(singlet), P(T+), P(T0), P(T−) of the electron pair against time (paper Fig. 3)."""
+    if shade:
+        shade_packets(ax, run.config)
+    for k in range(4):
+        ax.plot(run["time"], run["pair_spin_probabilities"][:, k], color=PAIR_COLOURS[k],
+                label=PAIR_LABELS[k], lw=1.6)
+    ax.set_xlabel("time (fs)")
+    ax.set_ylabel("probability")
+    ax.set_xlim(run["time"][0], run["time"][-1])
+    return ax
+
+
+def plateau(ax, table, key: str, by: str | None = None, scale: float = 1.0, xlabel=None):
+    """Plateau Δσ_z against the swept ``key``, one line per value of the swept ``by``."""
+    keys = list(table.axes)
+    values = table.values["delta_sigma_z"]
+    x = np.asarray(table.axes[key], dtype=float) * scale
+    if by is None:
+        ax.plot(x, np.moveaxis(values, keys.index(key), 0).reshape(len(x), -1), "o-")
+    else:
+        moved = np.moveaxis(values, [keys.index(key), keys.index(by)], [0, 1])
+        for j, label in enumerate(table.axes[by]):
+            style = dict(STYLE.get(label, {"label": str(label)}))
+            style["linestyle"] = "-"
+            ax.plot(x, moved[:, j].reshape(len(x), -1)[:, 0], marker="o", ms=4, **style)
+        ax.legend(frameon=False)
+    ax.set_xlabel(xlabel or key)
+    ax.set_ylabel(r"$\Delta\sigma_z$ (plateau)")
+    return ax
+
+
+def density_map(ax, run):
+    """n(x, t) as a space–time map, the spin chain marked by dashed lines."""
+    image = ax.imshow(run["density"].T, origin="lower", aspect="auto", cmap="viridis",
+                      extent=(run["time"][0], run["time"][-1], -0.5,
+                              run["density"].shape[1] - 0.5))
+    for site in (spin_sites(run.config["model"]).min(), spin_sites(run.config["model"]).max()):
+        ax.axhline(site, color="white", lw=0.8, ls="--")
+    ax.set_xlabel("time (fs)")
+    ax.set_ylabel("site x (a)")
+    ax.figure.colorbar(image, ax=ax, label=r"$\langle n_x \rangle$")
+    return ax
+
+
+def figure_for(paths, kind: str = "transfer"):
+    """A figure of one kind ('transfer', 'pairs', 'density') for result files."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from .results import load
+
+    runs = [load(p) for p in paths]
+    if kind == "transfer":
+        fig, ax = plt.subplots(figsize=(5, 3.5))
+        spin_transfer(ax, runs)
+    elif kind in ("pairs", "density"):
+        fig, axes = plt.subplots(1, len(runs), figsize=(4.5 * len(runs), 3.5), squeeze=False)
+        for ax, run in zip(axes[0], runs, strict=True):
+            if kind == "pairs":
+                pair_probabilities(ax, run)
+            else:
+                density_map(ax, run)
+            pair, terms = run.config["state"]["pair"], run.config["model"]["sd_terms"]
+            ax.set_title(f"{pair}, sd_terms = {terms}", fontsize=9)
+        if kind == "pairs":
+            axes[0][0].legend(frameon=False, fontsize=8)
+    else:
+        raise ValueError(f"unknown figure kind {kind!r}")
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,152 @@
+"""Reproduce the figures of the paper (SPEC §4) from the sweep files beside this script.
+
+    python runs/paper/figures.py                  # every figure, exact backend
+                                                  # (PNGs in runs/paper/out/exact)
+    python runs/paper/figures.py fig2a fig3 -j 2  # some figures, two worker processes
+    python runs/paper/figures.py --backend mps    # the same on the mps backend
+    python runs/paper/figures.py --gallery        # also copy the PNGs into docs/gallery
+
+Points already complete are not run again (their files are in runs/paper/out/<backend>/<fig>/).
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from qst_mps import load  # noqa: E402
+from qst_mps import plot as qplot  # noqa: E402
+from qst_mps import sweep as sweeps  # noqa: E402
+from qst_mps.analysis import fit_theta, incoherent_transfer  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+FIGURES = ["fig2a", "fig2b", "fig3", "fig4a", "fig4b"]
+
+
+def run(name: str, backend: str, jobs: int):
+    folder = HERE / "out" / backend / name
+    sweep = sweeps.load(HERE / f"{name}.toml", folder, [f"evolution.backend={backend}"])
+    tally = sweeps.run_local(sweep, workers=jobs)
+    if tally["complete"] != len(sweep.configs):
+        raise SystemExit(f"{name}: {tally}; see {folder}")
+    return sweep
+
+
+def fig2a(sweep, out):
+    fig, ax = plt.subplots(figsize=(5.5, 3.8))
+    qplot.spin_transfer(ax, [load(sweep.path(i)) for i in range(len(sweep.configs))])
+    ax.set_title("Fig. 2 a: spin transfer, paper's model", fontsize=10)
+    return fig
+
+
+def fig2b(sweep, out):
+    fig, ax = plt.subplots(figsize=(5.5, 3.8))
+    qplot.plateau(ax, sweeps.collect(sweep), "state.d", by="state.pair",
+                  xlabel="packet separation d (a)")
+    ax.set_ylim(bottom=0)
+    ax.set_title("Fig. 2 b: plateau against packet separation", fontsize=10)
+    return fig
+
+
+def fig3(sweep, out):
+    fig, axes = plt.subplots(3, 2, figsize=(9, 9), sharex=True, sharey=True)
+    for i, config in enumerate(sweep.configs):
+        row = ["zz", "flip", "full"].index(config["model"]["sd_terms"])
+        column = ["singlet", "triplet_0"].index(config["state"]["pair"])
+        ax = axes[row][column]
+        qplot.pair_probabilities(ax, load(sweep.path(i)))
+        ax.set_title(f"({'abcdef'[2 * row + column]}) {config['state']['pair']}, "
+                     f"sd_terms = {config['model']['sd_terms']}", fontsize=9)
+        ax.set_yscale("log")
+        ax.set_ylim(1e-4, 1.5)
+    axes[0][0].legend(frameon=False, fontsize=8)
+    return fig
+
+
+def fig4a(sweep, out):
+    table = sweeps.collect(sweep)
+    theta = np.asarray(table.axes["state.theta"])
+    values = table.values["delta_sigma_z"].reshape(-1)
+    fit = fit_theta(theta[:-1], values[:-1])  # 2π repeats θ = 0
+    fig, ax = plt.subplots(figsize=(5.5, 3.8))
+    ax.plot(theta / np.pi, values, "o", color="tab:purple", label="runs")
+    fine = np.linspace(0, 2 * np.pi, 400)
+    ax.plot(fine / np.pi, fit["offset"] - fit["amplitude"] * np.cos(fine - fit["phase"]),
+            color="0.4", lw=1,
+            label=f"fit: {fit['offset']:.4f} − {fit['amplitude']:.4f} cos(θ − {fit['phase']:.3f})")
+    ax.set_xlabel(r"$\theta/\pi$")
+    ax.set_ylabel(r"$\Delta\sigma_z$ (plateau)")
+    ax.legend(frameon=False, fontsize=8)
+    ax.set_title("Fig. 4 a: plateau against the relative phase θ", fontsize=10)
+    (out / "fig4a_fit.txt").write_text(
+        "".join(f"{k} = {v:.6g}\n" for k, v in fit.items()))
+    print("fig4a fit:", ", ".join(f"{k} = {v:.5g}" for k, v in fit.items()))
+    return fig
+
+
+def fig4b(sweep, out, fig2a_sweep):
+    runs = [load(sweep.path(i)) for i in range(len(sweep.configs) - 1)]  # θ ∈ [0, 2π)
+    time = runs[0]["time"]
+    average = np.mean([r["delta_sigma_z"] for r in runs], axis=0)
+    by_pair = {c["state"]["pair"]: load(fig2a_sweep.path(i))
+               for i, c in enumerate(fig2a_sweep.configs)}
+    mixture = incoherent_transfer(by_pair["singlet"]["sigma_z_el"],
+                                  by_pair["triplet_0"]["sigma_z_el"])
+    fig, ax = plt.subplots(figsize=(5.5, 3.8))
+    qplot.shade_packets(ax, runs[0].config)
+    ax.plot(time, average, color="tab:purple", lw=2, label=f"θ-average ({len(runs)} phases)")
+    ax.plot(time, mixture, color="tab:green", ls="--", lw=1.5, label="½(singlet + triplet $m=0$)")
+    ax.plot(by_pair["single_down"]["time"], by_pair["single_down"]["delta_sigma_z"],
+            **qplot.STYLE["single_down"])
+    ax.set_xlabel("time (fs)")
+    ax.set_ylabel(r"$\Delta\sigma_z$")
+    ax.set_xlim(time[0], time[-1])
+    ax.legend(frameon=False)
+    ax.set_title("Fig. 4 b: incoherent pair against a single electron", fontsize=10)
+    return fig
+
+
+def main():
+    parser = argparse.ArgumentParser(description="Reproduce the paper's figures.")
+    parser.add_argument("figures", nargs="*", help=f"any of {', '.join(FIGURES)} (default: all)")
+    parser.add_argument("--backend", default="exact", choices=["exact", "mps", "auto"])
+    parser.add_argument("-j", "--jobs", type=int, default=1)
+    parser.add_argument("--gallery", action="store_true", help="copy the PNGs to docs/gallery")
+    args = parser.parse_args()
+    args.figures = args.figures or FIGURES
+    unknown = set(args.figures) - set(FIGURES)
+    if unknown:
+        parser.error(f"unknown figures {sorted(unknown)}; choose from {', '.join(FIGURES)}")
+    out = HERE / "out" / args.backend
+    out.mkdir(parents=True, exist_ok=True)
+    done = {}
+    for name in args.figures:
+        needs = ["fig4a", "fig2a"] if name == "fig4b" else [name]
+        for sweep_name in needs:
+            if sweep_name not in done:
+                done[sweep_name] = run(sweep_name, args.backend, args.jobs)
+        if name == "fig4b":
+            fig = fig4b(done["fig4a"], out, done["fig2a"])
+        else:
+            fig = globals()[name](done[name], out)
+        fig.tight_layout()
+        png = out / f"{name}.png"
+        fig.savefig(png, dpi=150)
+        plt.close(fig)
+        print(png)
+        if args.gallery:
+            gallery = ROOT / "docs" / "gallery"
+            gallery.mkdir(parents=True, exist_ok=True)
+            shutil.copy(png, gallery / png.name)
+
+
+if __name__ == "__main__":
+    main()
