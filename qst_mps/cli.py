@@ -115,7 +115,6 @@ def _resume(args) -> int:
 
 def _sweep(args) -> int:
     from . import sweep as sweeps
-    from .simulation import Interrupted
 
     sweep = sweeps.load(args.sweep, args.folder)
     if args.status:
@@ -128,10 +127,7 @@ def _sweep(args) -> int:
     if args.task is not None:
         if not 0 <= args.task < len(sweep.configs):
             raise ConfigError("task", f"must lie in 0 … {len(sweep.configs) - 1}")
-        try:
-            status = sweeps.run_point(sweep, args.task)
-        except Interrupted:
-            raise
+        status = sweeps.run_point(sweep, args.task)
         print(f"point {args.task}: {status} ({sweep.path(args.task)})")
         return 0 if status == "complete" else 1
     if args.slurm:

@@ -76,6 +76,12 @@ def _read_group(group: h5py.Group) -> dict:
     return {k: (_read_group(v) if isinstance(v, h5py.Group) else v[()]) for k, v in group.items()}
 
 
+def status(path: str | Path) -> str:
+    """The ``status`` attribute of a result file, without reading its datasets."""
+    with h5py.File(path, "r") as f:
+        return str(f.attrs["status"])
+
+
 class Results(dict):
     """Observables of one run (name -> array), with ``config``, ``backend``, ``status``,
     ``attrs``."""

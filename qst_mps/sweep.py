@@ -58,7 +58,7 @@ class Sweep:
             return "failed"
         if not path.exists():
             return "pending"
-        return results.load(path).status
+        return results.status(path)
 
 
 def _values(key: str, spec) -> list:
