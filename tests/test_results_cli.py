@@ -127,3 +127,14 @@ def test_plot_command_writes_a_figure(tmp_path, kind):
     figure = tmp_path / f"{kind}.png"
     assert main(["plot", str(a), str(b), "--kind", kind, "-o", str(figure)]) == 0
     assert figure.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and figure.stat().st_size > 10_000
+
+
+def test_usage_page_has_the_current_configuration_reference():
+    """docs/usage.md embeds the generated reference; regenerate it with qst-mps config
+    --reference when a key changes."""
+    from pathlib import Path
+
+    from qst_mps.config import reference_markdown
+
+    page = (Path(__file__).parent.parent / "docs" / "usage.md").read_text()
+    assert reference_markdown() in page
