@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from glob import escape as glob_escape
 from pathlib import Path
 
 import h5py
@@ -36,6 +37,8 @@ def write(path: str | Path, results: dict, config: dict, backend: str, status: s
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    for stale in path.parent.glob(f"{glob_escape(path.name)}.*.tmp"):  # left by a killed write
+        stale.unlink(missing_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
     os.close(handle)
     try:

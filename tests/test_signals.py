@@ -67,6 +67,7 @@ def test_kill_9_leaves_a_resumable_file(tmp_path, delay):
     assert stopped["checkpoint"]["backend"]["time"] == stopped["time"][-1]
     assert not [p for p in tmp_path.iterdir() if p != path and p.suffix != ".tmp"]
     assert main(["resume", str(path), "-q"]) == 0
+    assert list(tmp_path.iterdir()) == [path]  # a temporary file a kill left is cleaned up
     direct = tmp_path / "direct.h5"
     assert main(["run", *args, "-o", str(direct)]) == 0
     a, b = qst_mps.load(path), qst_mps.load(direct)
