@@ -3,7 +3,8 @@
 Layout: the observables of SPEC §3 as datasets at the root (units of SPEC §1); root attributes
 ``config`` (resolved configuration, JSON), ``backend``, ``qst_mps_version``, ``status``
 ("running" | "complete") and ``electron_spin``; the group ``checkpoint`` holds what a run needs
-to continue (backend state, written by the backend's ``save_state``).
+to continue (the backend's ``save_state``: arrays, or a TeNPy MPS), in ``tenpy.tools.hdf5_io``'s
+format.
 
 Every write goes to a temporary file in the same folder, is flushed and fsynced, then moved over
 the old file with ``os.replace``: a reader, or a run killed at any moment, sees either the old
@@ -20,6 +21,7 @@ from pathlib import Path
 
 import h5py
 import numpy as np
+from tenpy.tools import hdf5_io
 
 from . import __version__
 
@@ -52,8 +54,8 @@ def write(path: str | Path, results: dict, config: dict, backend: str, status: s
             f.attrs["electron_spin"] = config["model"]["electron_spin"]
             for key, value in (extra_attrs or {}).items():
                 f.attrs[key] = value
-            if checkpoint is not None:
-                _write_group(f.create_group("checkpoint"), checkpoint)
+            if checkpoint is not None:  # arrays, numbers, TeNPy MPS: TeNPy's hdf5 format
+                hdf5_io.save_to_hdf5(f, checkpoint, "checkpoint")
             f.flush()
             os.fsync(f.id.get_vfd_handle())
         os.replace(temporary, path)
@@ -65,18 +67,6 @@ def write(path: str | Path, results: dict, config: dict, backend: str, status: s
     finally:
         if os.path.exists(temporary):
             os.unlink(temporary)
-
-
-def _write_group(group: h5py.Group, values: dict) -> None:
-    for key, value in values.items():
-        if isinstance(value, dict):
-            _write_group(group.create_group(key), value)
-        else:
-            group.create_dataset(key, data=np.asarray(value))
-
-
-def _read_group(group: h5py.Group) -> dict:
-    return {k: (_read_group(v) if isinstance(v, h5py.Group) else v[()]) for k, v in group.items()}
 
 
 def status(path: str | Path) -> str:
@@ -104,7 +94,7 @@ def load(path: str | Path, checkpoint: bool = False) -> Results:
         out = Results({k: v[()] for k, v in f.items() if isinstance(v, h5py.Dataset)})
         out.attrs = dict(f.attrs)
         if checkpoint and "checkpoint" in f:
-            out["checkpoint"] = _read_group(f["checkpoint"])
+            out["checkpoint"] = hdf5_io.load_from_hdf5(f, "checkpoint")
     out.config = json.loads(out.attrs["config"])
     out.backend = str(out.attrs["backend"])
     out.status = str(out.attrs["status"])

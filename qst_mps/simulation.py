@@ -31,7 +31,8 @@ def physical_memory() -> int:
 def choose_backend(config: dict) -> tuple[str, str]:
     """(backend name, reason) for a resolved configuration; refuses what cannot run.
 
-    ``auto`` takes the exact backend when its sector needs at most a quarter of the memory.
+    ``auto`` takes the exact backend when its sector needs at most a quarter of the memory, and
+    the mps backend otherwise.
     """
     from .exact.backend import memory_estimate
 
@@ -49,11 +50,9 @@ def choose_backend(config: dict) -> tuple[str, str]:
             )
         reason = "requested" if requested == "exact" else f"sector {dim:,} fits ({gib:.2g} GiB)"
         return "exact", reason
-    raise ConfigError(
-        "evolution.backend",
-        f"the mps backend is not available in this version (exact sector: {dim:,} amplitudes, "
-        f"~{gib:.1f} GiB); allowed here: 'exact', or 'auto' for sectors that fit",
-    )
+    if requested == "mps":
+        return "mps", "requested"
+    return "mps", f"exact sector {dim:,} would need ~{gib:.1f} GiB"
 
 
 def check_state(config: dict) -> None:
@@ -72,7 +71,9 @@ def make_backend(config: dict):
         from .exact.backend import ExactBackend
 
         return ExactBackend(config)
-    raise AssertionError(name)
+    from .mps.backend import MPSBackend
+
+    return MPSBackend(config)
 
 
 def _collect(records: list[dict], times: list[float]) -> dict:

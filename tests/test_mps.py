@@ -1,0 +1,75 @@
+"""The mps backend (TeNPy, two-site TDVP) against the exact backend."""
+
+import warnings
+
+import numpy as np
+import pytest
+
+from qst_mps.config import resolve
+from qst_mps.exact.backend import ExactBackend
+from qst_mps.mps.backend import MPSBackend
+from qst_mps.simulation import simulate
+
+warnings.filterwarnings("ignore", message="unused option")
+PAIRS = ["singlet", "triplet_0", "triplet_minus", "triplet_plus", "theta", "single_down"]
+
+
+def tiny(pair, boundary="periodic", t_max=2.5, backend="mps", **model):
+    """N = 16, L = 2, packets 3 σ_d from the chain: they interact within ~1 fs."""
+    return resolve({
+        "model": {"N": 16, "L": 2, "J_sd": 1.0, "boundary": boundary, **model},
+        "state": {"pair": pair, "sigma_d": 1.2, "x2": 4.4, "d": 2.5, "theta": 0.7},
+        "evolution": {"backend": backend, "t_max": t_max, "dt_out": 0.5, "dt": 0.05, "chi_max": 64,
+                      "svd_min": 1e-12},
+    })
+
+
+@pytest.mark.parametrize("boundary", ["periodic", "open"])
+@pytest.mark.parametrize("pair", PAIRS)
+def test_initial_mps_equals_the_exact_state(pair, boundary):
+    ours, exact = MPSBackend(tiny(pair, boundary)).observables(), ExactBackend(
+        tiny(pair, boundary)).observables()
+    for key, value in exact.items():
+        assert np.max(np.abs(np.asarray(ours[key]) - value)) < 1e-12, key
+    assert ours["chi_max_bond"] <= 8
+
+
+def compare(config, tolerance=1e-4):
+    exact_config = dict(config, evolution=dict(config["evolution"], backend="exact"))
+    mps, exact = simulate(config), simulate(exact_config)
+    assert exact["delta_sigma_z"][-1] > 1e-3 or config["state"]["pair"] == "triplet_plus"
+    for key in exact:
+        if key in ("wall_time",):
+            continue
+        error = np.max(np.abs(mps[key] - exact[key]))
+        assert error < tolerance, f"{key}: max |mps − exact| = {error:.1e}"
+    return mps
+
+
+def test_tdvp_follows_the_exact_evolution():
+    out = compare(tiny("singlet", boundary="periodic"))
+    assert out["chi_max_bond"].max() > 8  # two-site TDVP grew the bond dimension
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("boundary", ["periodic", "open"])
+@pytest.mark.parametrize("pair", PAIRS)
+def test_every_state_and_boundary_follows_exact(pair, boundary):
+    compare(tiny(pair, boundary))
+
+
+def test_resumed_mps_run_equals_the_uninterrupted_one(tmp_path):
+    """The MPS goes into the checkpoint (tenpy.tools.hdf5_io) and the run continues from it."""
+    import qst_mps
+    from qst_mps.cli import main
+
+    short, direct = tmp_path / "short.h5", tmp_path / "direct.h5"
+    simulate(tiny("triplet_minus", "open", t_max=0.5), short)
+    saved = qst_mps.load(short, checkpoint=True)
+    assert saved.backend == "mps" and max(saved["checkpoint"]["backend"]["psi"].chi) > 1
+    assert main(["resume", str(short), "--set", "evolution.t_max=1.0", "-q"]) == 0
+    simulate(tiny("triplet_minus", "open", t_max=1.0), direct)
+    a, b = qst_mps.load(short), qst_mps.load(direct)
+    assert a.status == "complete" and a["time"][-1] == 1.0
+    for key in b:
+        assert np.max(np.abs(a[key] - b[key])) < 1e-10, key
