@@ -46,12 +46,24 @@ def test_signal_checkpoints_and_resume_matches(tmp_path, signum):
         assert np.max(np.abs(a[key] - b[key])) < 1e-12, key
 
 
-@pytest.mark.parametrize("delay", [0.5, 1.1, 1.9])
-def test_kill_9_leaves_a_resumable_file(tmp_path, delay):
+MPS_ARGS = ["--set", "evolution.backend=mps", "--set", "model.N=16", "--set", "model.L=2",
+            "--set", "model.J_sd=1.0", "--set", "state.sigma_d=1.2", "--set", "state.x2=4.4",
+            "--set", "state.d=2.5", "--set", "state.pair=triplet_minus",
+            "--set", "model.boundary=open", "--set", "evolution.t_max=1.5",
+            "--set", "evolution.chi_max=64", "--set", "evolution.svd_min=1e-12", "-q"]
+
+
+@pytest.mark.parametrize("backend, delay", [("exact", 0.5), ("exact", 1.1), ("exact", 1.9),
+                                            ("mps", 4.0)])
+def test_kill_9_leaves_a_resumable_file(tmp_path, backend, delay):
     """SIGKILL at an arbitrary moment, checkpoints at every output (so often mid-write): the
-    file is readable, its checkpoint intact, and resuming matches an uninterrupted run."""
+    file is readable, its checkpoint intact, and resuming matches an uninterrupted run
+    (exact: 1e-12; mps: 1e-10 at the same numerics)."""
     path = tmp_path / "run.h5"
-    args = [*ARGS, "--set", "output.checkpoint_every=0.5", "--set", "evolution.t_max=400.0"]
+    if backend == "exact":
+        args = [*ARGS, "--set", "output.checkpoint_every=0.5", "--set", "evolution.t_max=400.0"]
+    else:
+        args = [*MPS_ARGS, "--set", "output.checkpoint_every=0.5"]
     process = subprocess.Popen([sys.executable, "-m", "qst_mps", "run", *args, "-o", str(path)],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
@@ -63,13 +75,12 @@ def test_kill_9_leaves_a_resumable_file(tmp_path, delay):
     stopped = qst_mps.load(path, checkpoint=True)  # readable, whatever the moment
     if stopped.status == "complete":
         pytest.skip("the run finished before the kill (machine too fast)")
-    assert stopped.status == "running"
+    assert stopped.status == "running" and stopped.backend == backend
     assert stopped["checkpoint"]["backend"]["time"] == stopped["time"][-1]
-    assert not [p for p in tmp_path.iterdir() if p != path and p.suffix != ".tmp"]
     assert main(["resume", str(path), "-q"]) == 0
     assert list(tmp_path.iterdir()) == [path]  # a temporary file a kill left is cleaned up
     direct = tmp_path / "direct.h5"
     assert main(["run", *args, "-o", str(direct)]) == 0
     a, b = qst_mps.load(path), qst_mps.load(direct)
     for key in b:
-        assert np.max(np.abs(a[key] - b[key])) < 1e-12, key
+        assert np.max(np.abs(a[key] - b[key])) < (1e-12 if backend == "exact" else 1e-10), key
