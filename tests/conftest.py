@@ -8,6 +8,19 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))  # tests/quspin_reference.py
 
 
+SWEEP_BASE = """
+[model]
+N = 24
+L = 2
+J_sd = 1.0
+[state]
+sigma_d = 1.2
+d = 4.0
+[evolution]
+"""
+"""Head of the small sweep files of the sweep tests; a t_max line and a [sweep] table follow."""
+
+
 def small(pair="singlet", boundary="periodic", sd_terms="full", **sections):
     """A resolved small configuration (N = 24, L = 2, σ_d = 1.2, strong J_sd), as a dict.
 

@@ -14,22 +14,12 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import SWEEP_BASE
 
 from qst_mps import sweep as sweeps
 from qst_mps.cli import main
 
-SWEEP = """
-[model]
-N = 24
-L = 2
-J_sd = 1.0
-[state]
-sigma_d = 1.2
-d = 4.0
-[evolution]
-t_max = 4.0
-[sweep]
-"""
+SWEEP = SWEEP_BASE + "t_max = 4.0\n[sweep]\n"
 
 
 def _free_port() -> int:

@@ -5,23 +5,14 @@ import subprocess
 
 import numpy as np
 import pytest
+from conftest import SWEEP_BASE
 
 import qst_mps
 from qst_mps import sweep as sweeps
 from qst_mps.cli import main
 from qst_mps.config import ConfigError
 
-BASE = """
-[model]
-N = 24
-L = 2
-J_sd = 1.0
-[state]
-sigma_d = 1.2
-d = 4.0
-[evolution]
-t_max = 6.0
-"""
+BASE = SWEEP_BASE + "t_max = 6.0\n"
 
 
 def write(tmp_path, table, name="s.toml"):
