@@ -49,8 +49,10 @@ def _parser() -> argparse.ArgumentParser:
     plot = sub.add_parser("plot", help="draw result files")
     plot.add_argument("results", nargs="+", help="result files")
     plot.add_argument("-o", "--output", default="qst_mps_plot.png", help="figure file (PNG, PDF)")
-    plot.add_argument("--kind", default="transfer", choices=["transfer", "pairs", "density"],
-                      help="Δσ_z(t), pair-spin probabilities, or n(x, t)")
+    plot.add_argument("--kind", default="transfer",
+                      choices=["transfer", "pairs", "density", "diagnostics"],
+                      help="Δσ_z(t), pair-spin probabilities, n(x, t), or MPS bond dimension and "
+                           "truncation error")
     compare = sub.add_parser("compare", help="max differences of the observables of two runs")
     compare.add_argument("a")
     compare.add_argument("b")
@@ -172,7 +174,11 @@ def _plot(args) -> int:
     for path in args.results:
         if not Path(path).exists():
             raise ConfigError("results", f"{path} does not exist")
-    figure_for(args.results, args.kind).savefig(args.output, dpi=150)
+    try:
+        figure = figure_for(args.results, args.kind)
+    except ValueError as err:
+        raise ConfigError("--kind", str(err)) from None
+    figure.savefig(args.output, dpi=150)
     print(args.output)
     return 0
 

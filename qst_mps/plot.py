@@ -100,8 +100,22 @@ def density_map(ax, run):
     return ax
 
 
+def diagnostics(ax, run):
+    """MPS numerics against time: maximal bond dimension, and accumulated truncation error on
+    a second (log) axis."""
+    if "chi_max_bond" not in run:
+        raise ValueError("diagnostics need an mps result file (chi_max_bond, truncation_error)")
+    ax.plot(run["time"], run["chi_max_bond"], color="tab:blue", label="max bond dimension")
+    ax.set_xlabel("time (fs)")
+    ax.set_ylabel(r"max bond dimension $\chi$", color="tab:blue")
+    other = ax.twinx()
+    other.semilogy(run["time"], np.maximum(run["truncation_error"], 1e-300), color="tab:red")
+    other.set_ylabel("accumulated truncation error", color="tab:red")
+    return ax
+
+
 def figure_for(paths, kind: str = "transfer"):
-    """A figure of one kind ('transfer', 'pairs', 'density') for result files."""
+    """A figure of one kind ('transfer', 'pairs', 'density', 'diagnostics') for result files."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -113,13 +127,12 @@ def figure_for(paths, kind: str = "transfer"):
     if kind == "transfer":
         fig, ax = plt.subplots(figsize=(5, 3.5))
         spin_transfer(ax, runs)
-    elif kind in ("pairs", "density"):
+    elif kind in ("pairs", "density", "diagnostics"):
         fig, axes = plt.subplots(1, len(runs), figsize=(4.5 * len(runs), 3.5), squeeze=False)
         for ax, run in zip(axes[0], runs, strict=True):
-            if kind == "pairs":
-                pair_probabilities(ax, run)
-            else:
-                density_map(ax, run)
+            draw = {"pairs": pair_probabilities, "density": density_map,
+                    "diagnostics": diagnostics}[kind]
+            draw(ax, run)
             pair, terms = run.config["state"]["pair"], run.config["model"]["sd_terms"]
             ax.set_title(f"{pair}, sd_terms = {terms}", fontsize=9)
         if kind == "pairs":

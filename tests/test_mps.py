@@ -34,9 +34,9 @@ def test_initial_mps_equals_the_exact_state(pair, boundary):
     assert ours["chi_max_bond"] <= 8
 
 
-def compare(config, tolerance=1e-4):
+def compare(config, tolerance=1e-4, path=None):
     exact_config = dict(config, evolution=dict(config["evolution"], backend="exact"))
-    mps, exact = simulate(config), simulate(exact_config)
+    mps, exact = simulate(config, path), simulate(exact_config)
     assert exact["delta_sigma_z"][-1] > 1e-3 or config["state"]["pair"] == "triplet_plus"
     for key in exact:
         if key in ("wall_time",):
@@ -46,9 +46,15 @@ def compare(config, tolerance=1e-4):
     return mps
 
 
-def test_tdvp_follows_the_exact_evolution():
-    out = compare(tiny("singlet", boundary="periodic"))
+def test_tdvp_follows_the_exact_evolution(tmp_path):
+    from qst_mps.cli import main
+
+    out = compare(tiny("singlet", boundary="periodic"), path=tmp_path / "mps.h5")
     assert out["chi_max_bond"].max() > 8  # two-site TDVP grew the bond dimension
+    assert np.all(np.diff(out["truncation_error"]) >= 0)
+    figure = tmp_path / "diagnostics.png"
+    assert main(["plot", str(tmp_path / "mps.h5"), "--kind", "diagnostics", "-o", str(figure)]) == 0
+    assert figure.read_bytes()[:4] == b"\x89PNG"
 
 
 @pytest.mark.slow
