@@ -105,11 +105,12 @@ def diagnostics(ax, run):
     a second (log) axis."""
     if "chi_max_bond" not in run:
         raise ValueError("diagnostics need an mps result file (chi_max_bond, truncation_error)")
-    ax.plot(run["time"], run["chi_max_bond"], color="tab:blue", label="max bond dimension")
+    ax.plot(run["time"], run["chi_max_bond"], "o-", ms=3, color="tab:blue")
     ax.set_xlabel("time (fs)")
     ax.set_ylabel(r"max bond dimension $\chi$", color="tab:blue")
     other = ax.twinx()
-    other.semilogy(run["time"], np.maximum(run["truncation_error"], 1e-300), color="tab:red")
+    error = np.where(run["truncation_error"] > 0, run["truncation_error"], np.nan)  # log axis
+    other.semilogy(run["time"], error, "s--", ms=3, color="tab:red")
     other.set_ylabel("accumulated truncation error", color="tab:red")
     return ax
 
