@@ -4,6 +4,14 @@ to a chain of quantum local spins, by exact state-vector evolution and by MPS (T
 Units: energies in eV, times in fs, lengths in lattice spacings a (SPEC §1).
 """
 
+import os
+
+# TeNPy reads its optimisation level once, at import. Level 3 skips its internal argument
+# checks: TDVP steps on the paper's model were 1.36x faster (3.26 s -> 2.40 s per step, measured).
+# The mps results are checked against the exact backend by the tests. An explicit
+# TENPY_OPTIMIZE in the environment wins.
+os.environ.setdefault("TENPY_OPTIMIZE", "3")
+
 __version__ = "0.1.0"
 
 from .results import load  # noqa: E402
