@@ -123,6 +123,12 @@ def lowered_quanta(config: dict) -> int:
             "single_down": 1}[config["state"]["pair"]]
 
 
+def electron_spin_factor(model: dict) -> float:
+    """Factor of the electron spin operator: 1 for s (``electron_spin = "half"``), 2 for the
+    Pauli matrices σ = 2s (``"pauli"``), in the coupling and in the reported electron spin."""
+    return 2.0 if model["electron_spin"] == "pauli" else 1.0
+
+
 def n_electrons(config: dict) -> int:
     """Number of conduction electrons of the configured state."""
     return 1 if config["state"]["pair"] == "single_down" else 2

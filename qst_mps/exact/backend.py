@@ -7,7 +7,7 @@ import scipy.sparse as sp
 from threadpoolctl import threadpool_limits
 
 from ..geometry import spin_sites
-from ..states import initial_electrons, lowered_quanta, n_electrons
+from ..states import electron_spin_factor, initial_electrons, lowered_quanta, n_electrons
 from .propagate import LanczosPropagator
 from .sector import Sector
 
@@ -60,7 +60,7 @@ class ExactBackend:
         self.propagator = LanczosPropagator(
             self.hamiltonian, tolerance, krylov_dim(self.sector.dim), BATCH_BYTES
         )
-        self.scale = 2.0 if model["electron_spin"] == "pauli" else 1.0
+        self.scale = electron_spin_factor(model)
         self.psi = self.initial_state()
         self.time = 0.0
         self._cached = (None, {})  # (state, its observables), filled per Lanczos window

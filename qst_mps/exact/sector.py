@@ -20,6 +20,8 @@ from itertools import combinations_with_replacement
 import numpy as np
 import scipy.sparse as sp
 
+from ..states import electron_spin_factor
+
 
 class ElectronConfigs:
     """All configurations of ``n_electrons`` (1 or 2) electrons on N sites with ``n_down`` ↓."""
@@ -236,8 +238,7 @@ class Sector:
 
         ``model`` is the resolved [model] table, ``sites`` the conduction sites n_j.
         """
-        scale = 2.0 if model["electron_spin"] == "pauli" else 1.0
-        J_sd = model["J_sd"] * scale
+        J_sd = model["J_sd"] * electron_spin_factor(model)
         zz = model["sd_terms"] in ("full", "zz")
         flip = model["sd_terms"] in ("full", "flip")
         periodic = model["boundary"] == "periodic"

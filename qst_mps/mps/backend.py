@@ -7,7 +7,7 @@ from tenpy.algorithms.tdvp import TwoSiteTDVPEngine
 from tenpy.networks.mps import MPS
 
 from ..geometry import HBAR
-from ..states import initial_electrons
+from ..states import electron_spin_factor, initial_electrons, n_electrons
 from .model import SpinTransferChain
 
 
@@ -23,10 +23,9 @@ class MPSBackend:
     def __init__(self, config: dict):
         self.config = config
         self.model = SpinTransferChain(config["model"])
-        self.scale = 2.0 if config["model"]["electron_spin"] == "pauli" else 1.0
+        self.scale = electron_spin_factor(config["model"])
         self.psi = self.initial_state()
-        self.n_electrons = initial_electrons(config).n_electrons
-        self.pair_mpos = self.model.pair_mpos() if self.n_electrons == 2 else None
+        self.pair_mpos = self.model.pair_mpos() if n_electrons(config) == 2 else None
         self.dt = config["evolution"]["dt"]
         self.engine = None  # built at the first step, from the current MPS
         self.time = 0.0
@@ -59,9 +58,8 @@ class MPSBackend:
             if first:
                 model.creation_mpo(electrons.packets[0], names[first[0]]).apply_naively(psi)
             psi.canonical_form()
-            term = psi
-            term.norm *= weight
-            total = term if total is None else total.add(term, 1.0, 1.0)
+            psi.norm *= weight
+            total = psi if total is None else total.add(psi, 1.0, 1.0)
         total.canonical_form()
         total.norm = 1.0  # canonical_form does not reset the norm (TeNPy 1.1.1)
         return total

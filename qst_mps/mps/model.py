@@ -10,6 +10,7 @@ from tenpy.networks.mpo import MPO
 from tenpy.networks.site import GroupedSite, SpinHalfFermionSite, SpinSite, set_common_charges
 
 from ..geometry import spin_sites
+from ..states import electron_spin_factor
 
 
 class SpinTransferChain(CouplingModel, MPOModel):
@@ -56,7 +57,7 @@ class SpinTransferChain(CouplingModel, MPOModel):
             a, b = sorted((int(self.spin_sites[j]), int(self.spin_sites[j + 1])))
             self.add_coupling_term(-model["J_ex"], a, b, "Szs", "Szs")
             self.add_coupling_term(-model["J_ex"] / 2, a, b, "Sps", "Sms", plus_hc=True)
-        J_sd = model["J_sd"] * (2.0 if model["electron_spin"] == "pauli" else 1.0)
+        J_sd = model["J_sd"] * electron_spin_factor(model)
         for x in self.decorated:
             if model["sd_terms"] in ("full", "zz"):
                 self.add_onsite_term(-J_sd, x, "Szf Szs")
