@@ -169,6 +169,9 @@ def _collect(args) -> int:
 
 
 def _plot(args) -> int:
+    import matplotlib
+
+    matplotlib.use("Agg")  # files only: no display needed
     from .plot import figure_for
 
     for path in args.results:

@@ -117,9 +117,6 @@ def diagnostics(ax, run):
 
 def figure_for(paths, kind: str = "transfer"):
     """A figure of one kind ('transfer', 'pairs', 'density', 'diagnostics') for result files."""
-    import matplotlib
-
-    matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     from .results import load
