@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from tenpy.algorithms.tdvp import TwoSiteTDVPEngine
 from tenpy.networks.mps import MPS
@@ -34,7 +36,7 @@ class MPSBackend:
     def _engine(self) -> TwoSiteTDVPEngine:
         evolution = self.config["evolution"]
         return TwoSiteTDVPEngine(self.psi, self.model, {
-            "dt": self.dt / HBAR, "N_steps": 1, "max_N_sites_per_ring": None,
+            "max_N_sites_per_ring": None,
             "trunc_params": {"chi_max": evolution["chi_max"], "svd_min": evolution["svd_min"]},
         })
 
@@ -76,14 +78,18 @@ class MPSBackend:
         self.engine = None
 
     def evolve(self, times):
-        """Advance through the ascending ``times`` (fs) in TDVP steps of ``dt``, yielding."""
+        """Advance through the ascending ``times`` (fs), yielding at each.
+
+        Between two output times the TDVP steps are of equal length, at most ``dt``, so that
+        every output time is reached exactly (``dt`` need not divide ``dt_out``).
+        """
         for t in times:
-            steps = int(round((t - self.time) / self.dt))
+            span = t - self.time
+            steps = math.ceil(span / self.dt - 1e-9)
             if steps > 0:
                 if self.engine is None:
                     self.engine = self._engine()
-                self.engine.options["N_steps"] = steps
-                self.engine.run()
+                self.engine.run_evolution(steps, span / steps / HBAR)
                 self.truncation_error += self.engine.trunc_err.eps
                 self.engine.trunc_err = type(self.engine.trunc_err)()
             self.time = float(t)
