@@ -115,8 +115,19 @@ class MPSBackend:
             "truncation_error": float(self.truncation_error),
         }
         if self.pair_mpos is not None:
-            value = {k: float(np.real(m.expectation_value(psi))) for k, m in self.pair_mpos.items()}
-            singlet = 1 - value["S2"] / 2
-            result["pair_spin_probabilities"] = np.array(
-                [singlet, value["T+"], value["NuNd"] - singlet, value["T-"]])
+            result["pair_spin_probabilities"] = self.pair_probabilities(density / 2 + s_z)
         return result
+
+    def pair_probabilities(self, n_up: np.ndarray) -> np.ndarray:
+        """[singlet, T+, T0, T−] of two electrons from two MPO expectation values.
+
+        With N↑ + N↓ = 2: P(N↑ = 2) = ⟨Σ_{x<y} n↑_x n↑_y⟩ (MPO) is P(T+), P(N↑ = 1) =
+        ⟨N↑⟩ − 2 P(T+) (``n_up``: ⟨n↑_x⟩ per site), P(T−) = 1 − P(N↑ = 1) − P(T+);
+        P(singlet) = 1 − ⟨S_el²⟩/2 (MPO), and P(T0) = P(N↑ = 1) − P(singlet).
+        """
+        value = {k: float(np.real(m.expectation_value(self.psi)))
+                 for k, m in self.pair_mpos.items()}
+        both_up = value["up_pairs"]
+        one_up = float(n_up.sum()) - 2 * both_up
+        singlet = 1 - value["S2"] / 2
+        return np.array([singlet, both_up, one_up - singlet, 1 - one_up - both_up])

@@ -92,17 +92,10 @@ class SpinTransferChain(CouplingModel, MPOModel):
         return self.sum_mpo(grid, 2, neutral=False)
 
     def pair_mpos(self) -> dict:
-        """MPOs of Σ_{x<y} n↑n↑ = P(T+), Σ_{x<y} n↓n↓ = P(T−), N↑N↓ and S_el² (two electrons)."""
-        def pairs(a, b):
-            def grid(x):
-                return [["Id", self.op(a, x), None], [None, "Id", self.op(b, x)],
-                        [None, None, "Id"]]
-            return self.sum_mpo(grid, 3)
-
-        def up_down(x):
-            u, d = self.op("Nu", x), self.op("Nd", x)
-            return [["Id", u, d, self.op("Nu Nd", x)], [None, "Id", None, d],
-                    [None, None, "Id", u], [None, None, None, "Id"]]
+        """MPOs of Σ_{x<y} n↑_x n↑_y (``up_pairs``) and of S_el² (``S2``)."""
+        def up_pairs(x):
+            n_up = self.op("Nu", x)
+            return [["Id", n_up, None], [None, "Id", n_up], [None, None, "Id"]]
 
         def spin_squared(x):  # Σ_x s_x·s_x + 2 Σ_{x<y} s_x·s_y
             sz, sp, sm = self.op("Sz", x), self.op("Sp", x), self.op("Sm", x)
@@ -112,5 +105,4 @@ class SpinTransferChain(CouplingModel, MPOModel):
                     [None, None, "Id", None, sm], [None, None, None, "Id", sp],
                     [None, None, None, None, "Id"]]
 
-        return {"T+": pairs("Nu", "Nu"), "T-": pairs("Nd", "Nd"),
-                "NuNd": self.sum_mpo(up_down, 4), "S2": self.sum_mpo(spin_squared, 5)}
+        return {"up_pairs": self.sum_mpo(up_pairs, 3), "S2": self.sum_mpo(spin_squared, 5)}
