@@ -5,12 +5,12 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from tenpy.algorithms.tdvp import TwoSiteTDVPEngine
 from tenpy.networks.mps import MPS
 
 from ..geometry import HBAR
 from ..states import electron_spin_factor, initial_electrons, n_electrons
 from .model import SpinTransferChain
+from .tdvp import WindowTwoSiteTDVPEngine
 
 
 class MPSBackend:
@@ -33,9 +33,9 @@ class MPSBackend:
         self.time = 0.0
         self.truncation_error = 0.0
 
-    def _engine(self) -> TwoSiteTDVPEngine:
+    def _engine(self) -> WindowTwoSiteTDVPEngine:
         evolution = self.config["evolution"]
-        return TwoSiteTDVPEngine(self.psi, self.model, {
+        return WindowTwoSiteTDVPEngine(self.psi, self.model, {
             "max_N_sites_per_ring": None, "max_dt": 10.0,
             "trunc_params": {"chi_max": evolution["chi_max"], "svd_min": evolution["svd_min"]},
         })
@@ -89,11 +89,36 @@ class MPSBackend:
             if steps > 0:
                 if self.engine is None:
                     self.engine = self._engine()
+                self.engine.window = self.window(span)
                 self.engine.run_evolution(steps, span / steps / HBAR)
                 self.truncation_error += self.engine.trunc_err.eps
                 self.engine.trunc_err = type(self.engine.trunc_err)()
             self.time = float(t)
             yield self.time
+
+    def window(self, span: float) -> tuple[int, int]:
+        """Sites (first, last) that TDVP must sweep over for the next ``span`` fs.
+
+        Every bond with bond dimension > 1, plus a margin of m sites on each side with
+        (t_h τ/ħ)^m / m! < 1e-8 (the most amplitude that hops m sites in time τ), joined with
+        the previous window. Outside, the MPS is a product of empty sites and unreached local
+        spins, an eigenstate of its part of H.
+        """
+        chi = np.asarray(self.psi.chi)  # chi[i]: bond between sites i and i + 1
+        entangled = np.flatnonzero(chi > 1)
+        L = self.psi.L
+        hops = self.config["model"]["t_h"] * span / HBAR
+        margin = math.ceil(math.e * hops) + 8
+        if entangled.size == 0:
+            first, last = 0, L - 1
+        else:
+            first = max(0, int(entangled[0]) - margin)
+            last = min(L - 1, int(entangled[-1]) + 1 + margin)
+        if self.engine is not None and self.engine.window != (0, L - 1):
+            first, last = min(first, self.engine.window[0]), max(last, self.engine.window[1])
+        if last - first < 2:
+            first, last = 0, L - 1
+        return first, last
 
     def observables(self) -> dict:
         """SPEC §3 observables of the current MPS, plus ``chi_max_bond``, ``truncation_error``."""
