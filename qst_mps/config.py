@@ -91,8 +91,8 @@ SCHEMA: dict[str, dict[str, Option]] = {
         "dt_out": Option("float", 0.5, "interval between output times (fs)", minimum=0.0,
                          strict_minimum=True),
         "chi_max": Option("int", 256, "mps: maximal bond dimension", minimum=1),
-        "svd_min": Option("float", 1e-10, "mps: discarded Schmidt values below this", minimum=0.0),
-        "dt": Option("float", 0.05, "mps: time step (fs)", minimum=0.0, strict_minimum=True),
+        "svd_min": Option("float", 1e-8, "mps: discarded Schmidt values below this", minimum=0.0),
+        "dt": Option("float", 0.5, "mps: time step (fs)", minimum=0.0, strict_minimum=True),
     },
     "output": {
         "path": Option("path", "qst_mps_run.h5", "result file (HDF5)"),
