@@ -35,6 +35,8 @@ def _parser() -> argparse.ArgumentParser:
     sweep = sub.add_parser("sweep", help="run a parameter sweep, locally or as a SLURM job array")
     sweep.add_argument("sweep", help="sweep file: a configuration plus a [sweep] table")
     sweep.add_argument("--folder", help="where the points' files go (default: next to the file)")
+    sweep.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                       help="override a key of the base configuration of every point")
     sweep.add_argument("-j", "--jobs", type=int, default=1, help="local worker processes")
     sweep.add_argument("--slurm", action="store_true", help="write and submit a SLURM job array")
     sweep.add_argument("--dry-run", action="store_true", help="with --slurm: only write the script")
@@ -46,6 +48,8 @@ def _parser() -> argparse.ArgumentParser:
     collect = sub.add_parser("collect", help="table of plateau values of a sweep")
     collect.add_argument("sweep")
     collect.add_argument("--folder")
+    collect.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                         help="the overrides the sweep was run with")
     plot = sub.add_parser("plot", help="draw result files")
     plot.add_argument("results", nargs="+", help="result files")
     plot.add_argument("-o", "--output", default="qst_mps_plot.png", help="figure file (PNG, PDF)")
@@ -118,7 +122,7 @@ def _resume(args) -> int:
 def _sweep(args) -> int:
     from . import sweep as sweeps
 
-    sweep = sweeps.load(args.sweep, args.folder)
+    sweep = sweeps.load(args.sweep, args.folder, args.set)
     if args.status:
         tally = sweeps.counts(sweep)
         print(", ".join(f"{n} {status}" for status, n in tally.items()))
@@ -156,7 +160,7 @@ def _sweep(args) -> int:
 def _collect(args) -> int:
     from . import sweep as sweeps
 
-    sweep = sweeps.load(args.sweep, args.folder)
+    sweep = sweeps.load(args.sweep, args.folder, args.set)
     table = sweeps.collect(sweep)
     keys = list(table.axes)
     print(" ".join(f"{k:>16s}" for k in keys) + f" {'Δσ_z plateau':>14s} {'t_final':>8s}")

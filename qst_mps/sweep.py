@@ -39,12 +39,16 @@ class Sweep:
         Where the points' result files go.
     source : Path
         The sweep file.
+    overrides : tuple of str
+        ``section.key=value`` applied to the file's base configuration (kept, so that worker
+        processes and SLURM tasks that re-read the file see the same points).
     """
 
     axes: dict
     configs: list
     folder: Path
     source: Path
+    overrides: tuple = ()
 
     def path(self, index: int) -> Path:
         return Path(self.configs[index]["output"]["path"])
@@ -114,7 +118,7 @@ def load(path: str | Path, folder: str | Path | None = None,
         except ConfigError as err:
             shown = ", ".join(f"{k}={v!r}" for k, v in zip(axes, point, strict=True))
             raise ConfigError(err.key, f"{err.message} (sweep point {index}: {shown})") from None
-    return Sweep(axes, configs, folder, path)
+    return Sweep(axes, configs, folder, path, tuple(overrides or ()))
 
 
 def run_point(sweep: Sweep, index: int) -> str:
@@ -139,8 +143,8 @@ def run_point(sweep: Sweep, index: int) -> str:
 
 
 def _run_point_by_file(args: tuple) -> tuple[int, str]:
-    source, folder, index = args
-    return index, run_point(load(source, folder), index)
+    source, folder, overrides, index = args
+    return index, run_point(load(source, folder, list(overrides)), index)
 
 
 def run_local(sweep: Sweep, workers: int = 1, progress: bool = True) -> dict[str, int]:
@@ -153,7 +157,7 @@ def run_local(sweep: Sweep, workers: int = 1, progress: bool = True) -> dict[str
         from tqdm import tqdm
 
         bar = tqdm(total=len(sweep.configs), initial=len(sweep.configs) - len(todo), unit="run")
-    jobs = [(str(sweep.source), str(sweep.folder), i) for i in todo]
+    jobs = [(str(sweep.source), str(sweep.folder), sweep.overrides, i) for i in todo]
     if workers <= 1:
         finished = map(_run_point_by_file, jobs)
         for _ in finished:
@@ -188,6 +192,8 @@ def slurm_script(sweep: Sweep, time_limit: str = "02:00:00", memory: str = "4G",
     logs = sweep.folder / "slurm"
     command = [sys.executable, "-m", "qst_mps", "sweep", str(sweep.source.resolve()),
                "--folder", str(sweep.folder.resolve()), "--task", "$SLURM_ARRAY_TASK_ID"]
+    for override in sweep.overrides:
+        command += ["--set", override]
     lines = [
         "#!/bin/bash",
         f"#SBATCH --job-name=qst-{sweep.source.stem}",

@@ -70,6 +70,18 @@ def test_local_sweep_collects_and_skips_complete_points(tmp_path, capsys):
     assert "Δσ_z plateau" in capsys.readouterr().out
 
 
+def test_overrides_reach_every_worker_and_the_slurm_tasks(tmp_path):
+    """--set on a sweep changes every point, also in worker processes that re-read the file
+    (they once silently dropped it) and in the job-array tasks."""
+    path = write(tmp_path, '"state.pair" = ["singlet", "triplet_0"]\n')
+    assert main(["sweep", str(path), "-j", "2", "-q", "--set", "state.d=4.5"]) == 0
+    sweep = sweeps.load(path, overrides=["state.d=4.5"])
+    for i in range(2):
+        assert qst_mps.load(sweep.path(i)).config["state"]["d"] == 4.5
+    assert main(["sweep", str(path), "--slurm", "--dry-run", "--set", "state.d=4.5"]) == 0
+    assert "--set state.d=4.5" in (tmp_path / "s" / "sweep.sbatch").read_text()
+
+
 def test_a_failing_point_is_reported_and_the_others_complete(tmp_path, capsys):
     # point 1 passes validation but its exact sector cannot be held: it fails when it runs
     path = write(tmp_path, '"model.N" = [24, 30000]\n"state.pair" = ["triplet_minus"]\n'
