@@ -36,7 +36,7 @@ class MPSBackend:
     def _engine(self) -> WindowTwoSiteTDVPEngine:
         evolution = self.config["evolution"]
         return WindowTwoSiteTDVPEngine(self.psi, self.model, {
-            "max_N_sites_per_ring": None, "max_dt": 10.0,
+            "max_N_sites_per_ring": self.model.lat.N_sites_per_ring, "max_dt": 10.0,
             "trunc_params": {"chi_max": evolution["chi_max"], "svd_min": evolution["svd_min"]},
         })
 
