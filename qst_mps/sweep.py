@@ -148,9 +148,14 @@ def _run_point_by_file(args: tuple) -> tuple[int, str]:
 
 
 def run_local(sweep: Sweep, workers: int = 1, progress: bool = True) -> dict[str, int]:
-    """Run every point not yet complete in a process pool; return counts by status."""
-    from concurrent.futures import ProcessPoolExecutor
+    """Run every point not yet complete in a process pool; return counts by status.
 
+    Raises
+    ------
+    Interrupted
+        On SIGTERM/SIGINT (to this process or to a worker): the running points write their
+        checkpoints, the points not yet started stay pending, and the sweep stops.
+    """
     todo = [i for i in range(len(sweep.configs)) if sweep.status(i) != "complete"]
     bar = None
     if progress:
@@ -158,19 +163,52 @@ def run_local(sweep: Sweep, workers: int = 1, progress: bool = True) -> dict[str
 
         bar = tqdm(total=len(sweep.configs), initial=len(sweep.configs) - len(todo), unit="run")
     jobs = [(str(sweep.source), str(sweep.folder), sweep.overrides, i) for i in todo]
-    if workers <= 1:
-        finished = map(_run_point_by_file, jobs)
-        for _ in finished:
-            if bar is not None:
-                bar.update(1)
-    else:
-        with ProcessPoolExecutor(workers) as pool:
-            for _ in pool.map(_run_point_by_file, jobs):
+    try:
+        if workers <= 1:
+            for job in jobs:
+                _run_point_by_file(job)
                 if bar is not None:
                     bar.update(1)
-    if bar is not None:
-        bar.close()
+        else:
+            _run_in_pool(jobs, workers, bar)
+    finally:
+        if bar is not None:
+            bar.close()
     return counts(sweep)
+
+
+def _run_in_pool(jobs: list, workers: int, bar) -> None:
+    """Run ``jobs`` in worker processes; a signal stops the pool instead of draining it."""
+    import signal
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
+    from .simulation import Interrupted
+
+    stop = []
+    handlers = {s: signal.signal(s, lambda signum, frame: stop.append(signum))
+                for s in (signal.SIGTERM, signal.SIGINT)}
+    pool = ProcessPoolExecutor(workers)
+    queue, running = list(jobs), set()
+    try:
+        while (queue or running) and not stop:
+            while queue and len(running) < workers:  # never more queued than workers run
+                running.add(pool.submit(_run_point_by_file, queue.pop(0)))
+            done, running = wait(running, timeout=0.5, return_when=FIRST_COMPLETED)
+            for future in done:
+                future.result()  # re-raises a worker's Interrupted
+                if bar is not None:
+                    bar.update(1)
+        if stop:
+            raise Interrupted(f"sweep stopped by signal {stop[0]}")
+    except Interrupted:
+        for process in list(pool._processes.values()):  # running points: checkpoint and stop
+            if process.is_alive():
+                process.terminate()
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+        for s, handler in handlers.items():
+            signal.signal(s, handler)
 
 
 def counts(sweep: Sweep) -> dict[str, int]:
