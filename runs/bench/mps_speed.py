@@ -91,8 +91,8 @@ def main(argv=None) -> int:
         drift = float(np.ptp(result["S_z_total"]))
         rows.append((variant, result, errors, drift))
     print(f"\n{args.pair}, 0–{args.t_max:g} fs; exact {exact['wall_s']:.1f} s")
-    print("| variant | wall s | s per fs | max chi | peak MiB | max |ΔΔσ_z| | max |Δpairs| "
-          "| max |ΔS_z_loc| | S_z_total drift |")
+    print("| variant | wall s | s per fs | max chi | peak MiB | max abs ΔΔσ_z | max abs ΔP "
+          "| max abs ΔS_z_loc | S_z_total drift |")
     print("|---|---|---|---|---|---|---|---|---|")
     for variant, result, errors, drift in rows:
         print(f"| {variant} | {result['wall_s']:.0f} | {result['wall_s'] / args.t_max:.1f} | "
