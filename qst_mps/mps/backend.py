@@ -99,16 +99,19 @@ class MPSBackend:
     def window(self, span: float) -> tuple[int, int]:
         """Sites (first, last) that TDVP must sweep over for the next ``span`` fs.
 
-        Every bond with bond dimension > 1, plus a margin of m sites on each side with
-        (t_h τ/ħ)^m / m! < 1e-8 (the most amplitude that hops m sites in time τ), joined with
-        the previous window. Outside, the MPS is a product of empty sites and unreached local
-        spins, an eigenstate of its part of H.
+        Every bond with bond dimension > 1, plus a margin of m ≥ 10 sites on each side with
+        (t_h τ/ħ)^m / m! < 1e-10 (the most amplitude that hops m sites in time τ = ``span``),
+        joined with the previous window. Outside, the MPS is a product of empty sites and
+        unreached local spins, an eigenstate of its part of H.
         """
         chi = np.asarray(self.psi.chi)  # chi[i]: bond between sites i and i + 1
         entangled = np.flatnonzero(chi > 1)
         L = self.psi.L
         hops = self.config["model"]["t_h"] * span / HBAR
-        margin = math.ceil(math.e * hops) + 8
+        margin, leak = 0, 1.0
+        while margin < 10 or leak >= 1e-10:  # leak = hops^margin / margin!
+            margin += 1
+            leak *= hops / margin
         if entangled.size == 0:
             first, last = 0, L - 1
         else:
