@@ -58,10 +58,14 @@ def run(backend: str, pair: str, L: int) -> str:
     command = [sys.executable, __file__, "--one", *argv]
     done = subprocess.run(command, capture_output=True, text=True)
     lines = done.stdout.strip().splitlines()
-    if done.returncode != 0 or not lines:
-        cost.write_text(json.dumps({"refused": done.stderr.strip().splitlines()[-1:]}))
-        return "refused"
+    reason = done.stderr.strip().splitlines()[-1:]
+    if done.returncode != 0 or not lines:  # crashed before reporting
+        cost.write_text(json.dumps({"failed": reason}))
+        return "failed"
     measured = json.loads(lines[-1])
+    if measured["status"] == 2:  # refused before any work, e.g. an exact sector too large
+        cost.write_text(json.dumps({"refused": reason}))
+        return "refused"
     previous = json.loads(cost.read_text()) if cost.exists() else {}
     if "wall_s" in previous:  # a resumed run: add the earlier part
         measured["wall_s"] += previous["wall_s"]
@@ -110,8 +114,9 @@ def report() -> int:
 
     def cost(row, backend, key):
         entry = row.get(backend, {})
-        if "refused" in entry:
-            return "refused"
+        for outcome in ("refused", "failed"):
+            if outcome in entry:
+                return outcome
         return f"{entry[key]:.0f}" if key in entry else "—"
 
     for row in rows:
