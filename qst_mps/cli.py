@@ -192,13 +192,14 @@ def _plot(args) -> int:
 
 def _compare(args) -> int:
     from . import results
+    from .simulation import ELAPSED
 
     a, b = results.load(args.a), results.load(args.b)
     if a["time"].shape != b["time"].shape or abs(a["time"] - b["time"]).max() > 1e-9:
         raise ConfigError("time", "the two runs have different output times")
     print(f"{'observable':28s} max |A − B|")
     for key in sorted(set(a) & set(b)):
-        if key != "time" and a[key].shape == b[key].shape:
+        if key not in ("time", ELAPSED) and a[key].shape == b[key].shape:
             print(f"{key:28s} {abs(a[key] - b[key]).max():.3e}")
     return 0
 

@@ -19,6 +19,10 @@ from .config import ConfigError
 from .geometry import output_times
 from .states import initial_electrons, pair_norm
 
+#: Dataset with one value per output time: the wall time (s) the run had taken by then (building
+#: the backend included), summed over resumed parts. Not an observable: ``compare`` skips it.
+ELAPSED = "elapsed_wall_time"
+
 INTERRUPTED = 75
 """Exit status of a run stopped by SIGTERM/SIGINT after writing its checkpoint (EX_TEMPFAIL)."""
 
@@ -119,8 +123,9 @@ def simulate(config: dict, path: str | Path | None = None, progress: bool = Fals
         On SIGTERM/SIGINT, after the checkpoint is written.
     """
     all_times = output_times(config)
+    started = clock.perf_counter()
     backend = make_backend(config)
-    records, done = [], []
+    records, done, elapsed_before = [], [], 0.0
     if resume:
         saved = result_files.load(path, checkpoint=True)
         backend.load_state(saved["checkpoint"]["backend"])
@@ -128,10 +133,16 @@ def simulate(config: dict, path: str | Path | None = None, progress: bool = Fals
         done = list(saved["time"][keep])
         per_time = [k for k in saved if k not in ("time", "delta_sigma_z", "checkpoint")]
         records = [{k: saved[k][i] for k in per_time} for i in np.nonzero(keep)[0]]
-    else:
-        records, done = [backend.observables()], [0.0]
+        elapsed_before = float(records[-1].get(ELAPSED, 0.0))
+
+    def measure():
+        record = backend.observables()
+        record[ELAPSED] = elapsed_before + clock.perf_counter() - started
+        return record
+
+    if not resume:
+        records, done = [measure()], [0.0]
     remaining = [t for t in all_times if t > done[-1] + 1e-9]
-    started = clock.perf_counter()
     every = config["output"]["checkpoint_every"]
     last_checkpoint = done[-1]
 
@@ -152,7 +163,7 @@ def simulate(config: dict, path: str | Path | None = None, progress: bool = Fals
                    dynamic_ncols=True)
     with _StopRequest() as stop:
         for t in backend.evolve(remaining):
-            records.append(backend.observables())
+            records.append(measure())
             done.append(t)
             if bar is not None:
                 bar.update(1)

@@ -41,3 +41,16 @@ def small(pair="singlet", boundary="periodic", sd_terms="full", **sections):
 @pytest.fixture
 def small_config():
     return small
+
+
+def assert_same_run(resumed, direct, tolerance):
+    """A resumed run has the datasets of the uninterrupted one, and its per-output wall time
+    runs on from the interrupted part instead of restarting at zero."""
+    import numpy as np
+
+    from qst_mps.simulation import ELAPSED
+
+    for key in direct:
+        if key != ELAPSED:
+            assert np.max(np.abs(resumed[key] - direct[key])) < tolerance, key
+    assert np.all(np.diff(resumed[ELAPSED]) >= 0)

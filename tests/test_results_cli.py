@@ -3,8 +3,8 @@
 import json
 
 import h5py
-import numpy as np
 import pytest
+from conftest import assert_same_run
 
 import qst_mps
 from qst_mps.cli import main
@@ -52,8 +52,7 @@ def test_resume_extends_a_finished_run_exactly(tmp_path):
     assert main(["run", *SMALL, "--set", "evolution.t_max=14.0", "-o", str(direct)]) == 0
     a, b = qst_mps.load(short), qst_mps.load(direct)
     assert a.status == "complete" and a["time"][-1] == 14.0
-    for key in b:
-        assert np.max(np.abs(a[key] - b[key])) < 1e-12, key
+    assert_same_run(a, b, 1e-12)
 
 
 def test_resume_refuses_model_changes(tmp_path, capsys):

@@ -6,8 +6,8 @@ import subprocess
 import sys
 import time
 
-import numpy as np
 import pytest
+from conftest import assert_same_run
 
 import qst_mps
 from qst_mps.cli import main
@@ -42,8 +42,7 @@ def test_signal_checkpoints_and_resume_matches(tmp_path, signum):
     assert main(["run", *ARGS, "-o", str(direct)]) == 0
     a, b = qst_mps.load(path), qst_mps.load(direct)
     assert a.status == "complete"
-    for key in b:
-        assert np.max(np.abs(a[key] - b[key])) < 1e-12, key
+    assert_same_run(a, b, 1e-12)
 
 
 MPS_ARGS = ["--set", "evolution.backend=mps", "--set", "model.N=16", "--set", "model.L=2",
@@ -82,8 +81,7 @@ def test_kill_9_leaves_a_resumable_file(tmp_path, backend, delay):
     direct = tmp_path / "direct.h5"
     assert main(["run", *args, "-o", str(direct)]) == 0
     a, b = qst_mps.load(path), qst_mps.load(direct)
-    for key in b:
-        assert np.max(np.abs(a[key] - b[key])) < (1e-12 if backend == "exact" else 1e-10), key
+    assert_same_run(a, b, 1e-12 if backend == "exact" else 1e-10)
 
 
 def test_sigterm_stops_a_parallel_sweep(tmp_path):
