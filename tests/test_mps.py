@@ -1,4 +1,5 @@
-"""The mps backend (TeNPy, two-site TDVP) against the exact backend."""
+"""The mps backend (TeNPy: TEBD on open chains, two-site TDVP on the ring) against the exact
+backend."""
 
 import warnings
 
@@ -47,6 +48,23 @@ def compare(config, tolerance=1e-4, path=None):
     return mps
 
 
+def test_the_integrator_is_tebd_on_open_chains_and_tdvp_on_the_ring():
+    assert MPSBackend(tiny("singlet", "open")).integrator == "tebd"
+    assert MPSBackend(tiny("singlet", "open", spin_sites=[8, 10])).integrator == "tdvp"
+    assert MPSBackend(tiny("singlet", "periodic")).integrator == "tdvp"
+    with pytest.raises(ValueError, match="TEBD needs an open chain"):
+        MPSBackend(tiny("singlet", "periodic"), integrator="tebd")
+    coarse = tiny("singlet", "periodic")
+    coarse["evolution"]["dt"] = 0.5
+    with pytest.warns(UserWarning, match="two-site TDVP at evolution.dt = 0.5"):
+        MPSBackend(coarse)
+
+
+def test_tebd_follows_the_exact_evolution():
+    out = compare(tiny("triplet_minus", boundary="open"))
+    assert out["chi_max_bond"].max() > 8  # TEBD grew the bond dimension
+
+
 def test_tdvp_follows_the_exact_evolution(tmp_path):
     from qst_mps.cli import main
 
@@ -58,28 +76,34 @@ def test_tdvp_follows_the_exact_evolution(tmp_path):
     assert figure.read_bytes()[:4] == b"\x89PNG"
 
 
-def test_a_time_step_that_does_not_divide_dt_out_still_reaches_every_output_time():
+@pytest.mark.filterwarnings("ignore:mps. two-site TDVP at evolution.dt")
+@pytest.mark.parametrize("boundary", ["periodic", "open"])
+def test_a_time_step_that_does_not_divide_dt_out_still_reaches_every_output_time(boundary):
     """dt = 0.15 fs against dt_out = 0.5 fs: the steps between outputs shrink to 0.125 fs.
 
     (Rounding the number of steps instead evolved 0.45 fs per output and missed exact by 1e-1.)
     """
-    config = tiny("singlet", t_max=1.5)
+    config = tiny("singlet", boundary, t_max=1.5)
     config["evolution"]["dt"] = 0.15
     compare(config, tolerance=1e-4)
 
 
-def test_total_s_z_is_conserved_when_tdvp_truncates():
-    """A coarse truncation (svd_min 1e-6) leaves TDVP's canonical form slightly broken; the
-    measured S_z_total must still be the conserved charge (SPEC: to 1e-8)."""
-    config = tiny("singlet", t_max=2.5)
+@pytest.mark.parametrize("boundary", ["periodic", "open"])
+def test_total_s_z_is_conserved_when_the_mps_is_truncated(boundary):
+    """A coarse truncation (svd_min 1e-6) leaves TDVP's canonical form (ring) slightly broken,
+    and TEBD (open chain) is measured without re-canonicalizing; the measured S_z_total must
+    still be the conserved charge (SPEC: to 1e-8)."""
+    config = tiny("singlet", boundary, t_max=2.5)
     config["evolution"]["svd_min"] = 1e-6
     out = simulate(config)
     assert np.max(np.abs(out["S_z_total"] - out["S_z_total"][0])) < 1e-8
 
 
-def test_sweeping_only_the_entangled_window_follows_exact(monkeypatch):
-    """A 40-site open chain with the packets and spins in its left half: TDVP sweeps a window
-    (bond dimension > 1 plus a margin) and still follows the exact backend."""
+@pytest.mark.parametrize("integrator", ["tebd", "tdvp"])
+def test_sweeping_only_the_entangled_window_follows_exact(monkeypatch, integrator):
+    """A 40-site open chain with the packets and spins in its left half: TEBD or TDVP updates
+    a window (bond dimension > 1 plus a margin) and still follows the exact backend."""
+    monkeypatch.setattr(MPSBackend, "default_integrator", integrator)
     config = resolve({
         "model": {"N": 40, "L": 2, "n_first": 12, "J_sd": 1.0, "boundary": "open"},
         "state": {"pair": "triplet_minus", "sigma_d": 1.5, "x2": 7.0, "d": 4.0},

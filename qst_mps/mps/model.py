@@ -19,6 +19,11 @@ class SpinTransferChain(CouplingModel, MPOModel):
     Each decorated site is a ``GroupedSite`` of a ``SpinHalfFermionSite`` (label ``f``) and a
     ``SpinSite`` (label ``s``); charges N and 2 S_z are shared. Energies in eV.
 
+    On an open chain with the local spins on consecutive sites every term couples neighbouring
+    MPS sites, and the bond Hamiltonians ``H_bond`` (for TEBD) are built as well. Otherwise
+    (the ring's closing hop (0, N − 1), or exchange between spins further apart) ``H_bond`` is
+    None.
+
     Parameters
     ----------
     model : dict
@@ -39,6 +44,8 @@ class SpinTransferChain(CouplingModel, MPOModel):
         CouplingModel.__init__(self, lattice)
         self._add_terms(model)
         MPOModel.__init__(self, lattice, self.calc_H_MPO())
+        nearest = model["boundary"] == "open" and np.all(np.abs(np.diff(self.spin_sites)) == 1)
+        self.H_bond = self.calc_H_bond() if nearest else None
 
     def op(self, name: str, x: int) -> str:
         """Name of a conduction-electron operator on site x ('Cdu' -> 'Cduf' where grouped)."""
