@@ -5,6 +5,7 @@
     python runs/paper/figures.py fig2a fig3 -j 2  # some figures, two worker processes
     python runs/paper/figures.py --backend mps    # the same on the mps backend
     python runs/paper/figures.py --gallery        # also copy the PNGs into docs/gallery
+                                                  # (as fig2a_mps.png … for --backend mps)
 
 Points already complete are not run again (their files are in runs/paper/out/<backend>/<fig>/).
 """
@@ -150,10 +151,11 @@ def main():
         fig.savefig(png, dpi=150)
         plt.close(fig)
         print(png)
-        if args.gallery:
+        if args.gallery:  # the exact backend's figures under their own names
             gallery = ROOT / "docs" / "gallery"
             gallery.mkdir(parents=True, exist_ok=True)
-            shutil.copy(png, gallery / png.name)
+            shutil.copy(png, gallery / (png.name if args.backend == "exact"
+                                        else f"{name}_{args.backend}.png"))
 
 
 if __name__ == "__main__":
