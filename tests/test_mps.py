@@ -10,7 +10,7 @@ from conftest import assert_same_run
 from qst_mps.config import resolve
 from qst_mps.exact.backend import ExactBackend
 from qst_mps.mps.backend import MPSBackend
-from qst_mps.simulation import simulate
+from qst_mps.simulation import ELAPSED, simulate
 
 warnings.filterwarnings("ignore", message="unused option")
 PAIRS = ["singlet", "triplet_0", "triplet_minus", "triplet_plus", "theta", "single_down"]
@@ -43,7 +43,7 @@ def compare(config, tolerance=1e-4, path=None):
     assert (exact["delta_sigma_z"][-1] > 1e-3 or config["state"]["pair"] == "triplet_plus"
             or config["model"]["sd_terms"] == "zz")
     for key in exact:
-        if key in ("wall_time", "elapsed_wall_time"):
+        if key in ("wall_time", ELAPSED):
             continue
         error = np.max(np.abs(mps[key] - exact[key]))
         assert error < tolerance, f"{key}: max |mps − exact| = {error:.1e}"
@@ -54,6 +54,8 @@ def test_the_integrator_is_tebd_on_open_chains_and_tdvp_on_the_ring():
     assert MPSBackend(tiny("singlet", "open")).integrator == "tebd"
     assert MPSBackend(tiny("singlet", "open", spin_sites=[8, 10])).integrator == "tdvp"
     assert MPSBackend(tiny("singlet", "periodic")).integrator == "tdvp"
+    with pytest.raises(ValueError, match="choose 'tebd' or 'tdvp'"):
+        MPSBackend(tiny("singlet", "open"), integrator="TEBD")
     with pytest.raises(ValueError, match="TEBD needs an open chain"):
         MPSBackend(tiny("singlet", "periodic"), integrator="tebd")
     coarse = tiny("singlet", "periodic")

@@ -50,6 +50,8 @@ class MPSBackend:
         integrator = integrator or self.default_integrator
         if integrator is None:
             integrator = "tdvp" if self.model.H_bond is None else "tebd"
+        if integrator not in ("tebd", "tdvp"):
+            raise ValueError(f"integrator {integrator!r}: choose 'tebd' or 'tdvp'")
         if integrator == "tebd" and self.model.H_bond is None:
             raise ValueError("TEBD needs an open chain with the local spins on consecutive sites")
         self.integrator = integrator
