@@ -65,8 +65,13 @@ def test_the_integrator_is_tebd_on_open_chains_and_tdvp_on_the_ring():
 
 
 def test_tebd_follows_the_exact_evolution():
-    out = compare(tiny("triplet_minus", boundary="open"))
+    config = tiny("triplet_minus", boundary="open")
+    out = compare(config)
     assert out["chi_max_bond"].max() > 8  # TEBD grew the bond dimension
+    bonds = out["bond_dimensions"]
+    assert bonds.shape == (out["time"].size, config["model"]["N"] - 1)
+    assert np.array_equal(bonds.max(axis=1), out["chi_max_bond"])
+    assert np.all(bonds[:, [0, -1]] <= 4)  # a bond next to an end: at most the end site's d
 
 
 @pytest.mark.parametrize(("boundary", "sd_terms", "electron_spin", "spin"), [

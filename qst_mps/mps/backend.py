@@ -165,7 +165,8 @@ class MPSBackend:
         return first, last
 
     def observables(self) -> dict:
-        """SPEC §3 observables of the current MPS, plus ``chi_max_bond``, ``truncation_error``."""
+        """SPEC §3 observables of the current MPS, plus ``chi_max_bond``, ``bond_dimensions``
+        (every bond, left to right) and ``truncation_error``."""
         model, N = self.model, self.config["model"]["N"]
         # TDVP leaves the canonical form slightly broken (Σ⟨S_z⟩ off by up to 1e-4 at svd_min
         # 1e-6), and local expectation values assume it: measure on a re-canonicalized copy.
@@ -187,6 +188,7 @@ class MPSBackend:
             "norm": float(np.real(self.psi.overlap(self.psi))),
             "energy": float(np.real(model.H_MPO.expectation_value(psi))),
             "chi_max_bond": int(max(psi.chi)),
+            "bond_dimensions": np.asarray(psi.chi, dtype=np.int32),
             "truncation_error": float(self.truncation_error),
         }
         if self.pair_mpos is not None:
