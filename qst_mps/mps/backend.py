@@ -4,10 +4,12 @@
 from __future__ import annotations
 
 import math
+import os
 import warnings
 
 import numpy as np
 from tenpy.networks.mps import MPS
+from threadpoolctl import threadpool_limits
 
 from ..geometry import HBAR
 from ..states import electron_spin_factor, initial_electrons, n_electrons
@@ -123,7 +125,12 @@ class MPSBackend:
 
         Between two output times the steps are of equal length, at most ``dt``, so that
         every output time is reached exactly (``dt`` need not divide ``dt_out``).
+
+        BLAS runs on one thread unless OMP_NUM_THREADS is set: a second thread made the steps
+        slower (0.87x at chi 209, ``runs/bench/mps_threads.py``); use the cores for parallel
+        runs instead.
         """
+        threads = None if "OMP_NUM_THREADS" in os.environ else 1
         for t in times:
             span = t - self.time
             steps = math.ceil(span / self.dt - 1e-9)
@@ -131,7 +138,8 @@ class MPSBackend:
                 if self.engine is None:
                     self.engine = self._engine()
                 self.engine.window = self.window(span)
-                self.engine.run_evolution(steps, span / steps / HBAR)
+                with threadpool_limits(threads, user_api="blas"):
+                    self.engine.run_evolution(steps, span / steps / HBAR)
                 self.truncation_error += self.engine.trunc_err.eps
                 self.engine.trunc_err = type(self.engine.trunc_err)()
             self.time = float(t)

@@ -12,6 +12,7 @@ idle machine: the second thread needs the second core.
 from __future__ import annotations
 
 import argparse
+import os
 import time
 
 from threadpoolctl import threadpool_limits
@@ -40,6 +41,9 @@ def main() -> None:
     parser.add_argument("--fs", type=float, default=2.0, help="femtoseconds timed per trial")
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     args = parser.parse_args()
+    # before numpy loads: BLAS may start this many threads, and the backend then leaves the
+    # count to threadpool_limits below instead of fixing it at one
+    os.environ["OMP_NUM_THREADS"] = str(max(args.threads))
     per_fs = {n: [] for n in args.threads}
     for _ in range(2):
         for n in args.threads:
