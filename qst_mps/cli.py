@@ -101,7 +101,7 @@ def _run(args) -> int:
 
 def _resume(args) -> int:
     from . import results
-    from .simulation import choose_backend, simulate
+    from .simulation import simulate
 
     path = Path(args.result)
     if not path.exists():
@@ -113,9 +113,8 @@ def _resume(args) -> int:
             raise ConfigError(key, f"cannot change on resume; allowed: {', '.join(RESUMABLE_KEYS)}")
     config = resolve(apply_overrides(saved.config, args.set))
     config["output"]["path"] = str(path)
-    backend, reason = choose_backend(config)
     out = simulate(config, path, progress=not args.quiet, resume=True)
-    print(_summary(out, backend, reason, path))
+    print(_summary(out, saved.backend, "the backend the run started on", path))
     return 0
 
 

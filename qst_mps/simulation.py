@@ -124,10 +124,14 @@ def simulate(config: dict, path: str | Path | None = None, progress: bool = Fals
     """
     all_times = output_times(config)
     started = clock.perf_counter()
+    if resume:
+        saved = result_files.load(path, checkpoint=True)
+        # "auto" chose by this machine's memory when the run started; a resume elsewhere must
+        # continue on that backend, whose checkpoint it is
+        config = {**config, "evolution": {**config["evolution"], "backend": saved.backend}}
     backend = make_backend(config)
     records, done, elapsed_before = [], [], 0.0
     if resume:
-        saved = result_files.load(path, checkpoint=True)
         backend.load_state(saved["checkpoint"]["backend"])
         keep = saved["time"] <= backend.time + 1e-9
         done = list(saved["time"][keep])

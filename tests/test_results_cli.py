@@ -137,3 +137,33 @@ def test_usage_page_has_the_current_configuration_reference():
 
     page = (Path(__file__).parent.parent / "docs" / "usage.md").read_text()
     assert reference_markdown() in page
+
+
+def test_auto_takes_exact_when_the_sector_fits_and_mps_otherwise(monkeypatch, small_config):
+    import qst_mps.simulation as simulation
+
+    config = small_config()
+    assert config["evolution"]["backend"] == "auto"
+    name, reason = simulation.choose_backend(config)
+    assert name == "exact" and "fits" in reason
+    monkeypatch.setattr(simulation, "physical_memory", lambda: 2**20)  # a 1 MiB machine
+    name, reason = simulation.choose_backend(config)
+    assert name == "mps" and "would need" in reason
+
+
+def test_resume_continues_on_the_backend_auto_chose_at_the_start(tmp_path, monkeypatch):
+    import qst_mps.simulation as simulation
+
+    short, direct = tmp_path / "short.h5", tmp_path / "direct.h5"
+    assert main(["run", *SMALL, "-o", str(short)]) == 0
+    assert qst_mps.load(short).backend == "exact"
+    # resumed on a machine where the exact sector still fits, but not comfortably: auto
+    # would now take mps, whose state the exact checkpoint is not
+    monkeypatch.setattr(simulation, "physical_memory", lambda: 100 * 2**20)
+    assert simulation.choose_backend(qst_mps.load(short).config)[0] == "mps"
+    assert main(["resume", str(short), "--set", "evolution.t_max=14.0", "-q"]) == 0
+    monkeypatch.undo()
+    assert main(["run", *SMALL, "--set", "evolution.t_max=14.0", "-o", str(direct)]) == 0
+    a, b = qst_mps.load(short), qst_mps.load(direct)
+    assert a.backend == "exact" and a["time"][-1] == 14.0
+    assert_same_run(a, b, 1e-12)
