@@ -28,12 +28,16 @@ class SpinTransferChain(CouplingModel, MPOModel):
     ----------
     model : dict
         The resolved ``[model]`` table.
+    conserve : bool
+        Conserve particle number and S_z (block-sparse tensors). False only to measure what
+        the conservation saves (``runs/bench/mps_conservation.py``).
     """
 
-    def __init__(self, model: dict):
+    def __init__(self, model: dict, conserve: bool = True):
         self.options = model
-        fermion = SpinHalfFermionSite(cons_N="N", cons_Sz="Sz")
-        local = SpinSite(S=model["spin"], conserve="Sz")
+        fermion = SpinHalfFermionSite(cons_N="N" if conserve else None,
+                                      cons_Sz="Sz" if conserve else None)
+        local = SpinSite(S=model["spin"], conserve="Sz" if conserve else None)
         set_common_charges([fermion, local], "same")
         decorated = GroupedSite([fermion, local], labels=["f", "s"])
         self.spin_sites = spin_sites(model)
