@@ -29,11 +29,58 @@ sys.path.insert(0, str(HERE))
 from run import LENGTHS, result_path  # noqa: E402
 
 
+def h5_keys(path) -> set:
+    import h5py
+
+    with h5py.File(path, "r") as f:
+        return set(f)
+
+
 def cost_per_fs(result) -> tuple[np.ndarray, np.ndarray]:
     """(bond dimension, wall seconds per fs) of every output interval of one mps run."""
     time, elapsed = result["time"], result["elapsed_wall_time"]
     rate = np.diff(elapsed) / np.diff(time)
     return result["chi_max_bond"][1:], rate
+
+
+def cost_terms(result) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per output interval: bonds in the entangled window, Σ chi³ over them, wall s per fs.
+
+    The window is every bond with bond dimension > 1 (the MPS backend adds a margin of ~10
+    sites each side); both are averaged over the interval's two ends.
+    """
+    bonds = result["bond_dimensions"].astype(float)
+    entangled = bonds > 1
+    first = np.argmax(entangled, axis=1)
+    last = bonds.shape[1] - np.argmax(entangled[:, ::-1], axis=1)
+    window = last - first + 20.0
+    cubes = np.sum(np.where(entangled, bonds, 0.0) ** 3, axis=1)
+    rate = np.diff(result["elapsed_wall_time"]) / np.diff(result["time"])
+    return 0.5 * (window[1:] + window[:-1]), 0.5 * (cubes[1:] + cubes[:-1]), rate
+
+
+def cost_model(results: list) -> None:
+    """Fit wall s per fs = a · window + b · Σ chi³ over every interval of runs that recorded
+    their bond dimensions, and say which term carries each run's cost."""
+    terms = [cost_terms(r) for r in results]
+    window = np.concatenate([w for w, _, _ in terms])
+    cubes = np.concatenate([c for _, c, _ in terms])
+    rate = np.concatenate([r for _, _, r in terms])
+    keep = rate < 3 * np.median(rate)  # restarts of resumed runs
+    from scipy.optimize import nnls
+
+    (a, b), _ = nnls(np.stack([window, cubes], axis=1)[keep], rate[keep])
+    predicted = a * window + b * cubes
+    spread = np.median(np.abs(predicted[keep] / rate[keep] - 1))
+    print(f"\nwall s per fs = {a * 1e3:.2f} ms x (bonds in window) + {b * 1e9:.3f} ns x Σ chi³ "
+          f"(median misfit {spread:.0%}, {keep.sum()} intervals)")
+    print("| run | L | t_max fs | mean window | max Σ chi³ | share of a·window |")
+    print("|---|---|---|---|---|---|")
+    for result, (w, c, _) in zip(results, terms, strict=True):
+        share = np.sum(a * w) / np.sum(a * w + b * c)
+        print(f"| {result.config['state']['pair']}, chi_max {result.config['evolution']['chi_max']}"
+              f" | {result.config['model']['L']} | {result['time'][-1]:g} | {w.mean():.0f} | "
+              f"{c.max():.2e} | {share:.0%} |")
 
 
 def cost() -> int:
@@ -77,16 +124,18 @@ def cost() -> int:
               f"{wall / result['time'][-1]:.1f} | {predicted:.0f} |")
     for pair in ("singlet", "triplet_minus"):
         done = sorted(L for p_, L in runs if p_ == pair)
-        if len(done) >= 2:
-            following = LENGTHS[LENGTHS.index(done[-1]) + 1:] if done[-1] != LENGTHS[-1] else []
-            fitted = [L for L in done if L >= 16] or done
-            if len(fitted) < 2:
-                fitted = done[-2:]
+        fitted = [L for L in done if L >= 8]  # below, the packets' own extent dominates
+        if len(fitted) >= 2 and done[-1] != LENGTHS[-1]:
+            following = LENGTHS[LENGTHS.index(done[-1]) + 1]
             walls = [runs[pair, L]["elapsed_wall_time"][-1] for L in fitted]
             slope, offset = np.polyfit(np.log(fitted), np.log(walls), 1)
-            for L in following:
-                print(f"{pair}: wall ∝ L^{slope:.2f} over L = {fitted}; "
-                      f"L = {L} extrapolates to {np.exp(offset) * L ** slope / 3600:.1f} h")
+            print(f"{pair}: wall ∝ L^{slope:.2f} over L = {fitted}; L = {following} "
+                  f"extrapolates to {np.exp(offset) * following ** slope / 3600:.1f} h")
+    recorded = [r for r in runs.values() if "bond_dimensions" in r]
+    recorded += [qst_mps.load(p) for p in sorted((HERE / "chi_max").glob("*.h5"))
+                 if qst_mps.results.status(p) == "complete" and "bond_dimensions" in h5_keys(p)]
+    if recorded:
+        cost_model(recorded)
     fig, ax = plt.subplots(figsize=(5.5, 4))
     for (pair, L), (chi, rate) in zip(runs, samples, strict=True):
         ax.plot(chi, rate, "o" if pair == "singlet" else "^", ms=2.5, alpha=0.6,
