@@ -91,8 +91,10 @@ def table() -> list[dict]:
                 if path.exists() and qst_mps.results.status(path) == "complete":
                     curves[backend] = qst_mps.load(path)
                     row[f"{backend}_plateau"] = float(curves[backend]["delta_sigma_z"][-1])
+                    row["N"] = curves[backend].config["model"]["N"]
                     if backend == "mps":
                         row["chi"] = int(np.max(curves[backend]["chi_max_bond"]))
+                        row["truncation"] = float(curves[backend]["truncation_error"][-1])
             if len(curves) == 2:
                 row["error"] = float(np.max(np.abs(curves["mps"]["delta_sigma_z"]
                                                    - curves["exact"]["delta_sigma_z"])))
@@ -108,9 +110,9 @@ def report() -> int:
     import matplotlib.pyplot as plt
 
     rows = table()
-    print("| pair | L | exact s | exact MiB | mps s | mps MiB | max chi | plateau Δσ_z "
-          "| max \\|ΔΔσ_z\\| |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("| pair | L | N | exact s | exact MiB | mps s | mps MiB | max chi | truncation "
+          "| plateau Δσ_z | max \\|ΔΔσ_z\\| |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
 
     def cost(row, backend, key):
         entry = row.get(backend, {})
@@ -121,9 +123,11 @@ def report() -> int:
 
     for row in rows:
         plateau = row.get("exact_plateau", row.get("mps_plateau"))
-        print(f"| {row['pair']} | {row['L']} | {cost(row, 'exact', 'wall_s')} | "
-              f"{cost(row, 'exact', 'max_rss_mib')} | {cost(row, 'mps', 'wall_s')} | "
-              f"{cost(row, 'mps', 'max_rss_mib')} | {row.get('chi', '—')} | "
+        print(f"| {row['pair']} | {row['L']} | {row.get('N', '—')} | "
+              f"{cost(row, 'exact', 'wall_s')} | {cost(row, 'exact', 'max_rss_mib')} | "
+              f"{cost(row, 'mps', 'wall_s')} | {cost(row, 'mps', 'max_rss_mib')} | "
+              f"{row.get('chi', '—')} | "
+              + (f"{row['truncation']:.1e}" if "truncation" in row else "—") + " | "
               + (f"{plateau:.4f}" if plateau is not None else "—") + " | "
               + (f"{row['error']:.1e}" if "error" in row else "—") + " |")
     fig, (cost_ax, memory_ax, physics_ax) = plt.subplots(1, 3, figsize=(13, 3.8))
