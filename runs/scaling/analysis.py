@@ -3,12 +3,13 @@
     python runs/scaling/analysis.py cost     # cost per fs against bond dimension, every mps run
     python runs/scaling/analysis.py chi      # the chi_max convergence study against exact
 
-``cost`` reads every mps result of runs/scaling/run.py. Each file records, per output time, the
-wall time so far (``elapsed_wall_time``) and the largest bond dimension (``chi_max_bond``), so
-the cost of every 0.5 fs interval can be set against the bond dimension at that time, whatever
-L. It fits cost per fs = a · chi^p over all runs, prints one row per run (t_max, largest chi,
-wall time, and the wall time this fit predicts from the run's own chi(t)), writes
-runs/scaling/out/cost.png, and extrapolates the wall time of the next L from the runs before it.
+``cost`` reads every mps result of runs/scaling/run.py and of the chi_max study. Each file
+records, per output time, the wall time so far (``elapsed_wall_time``) and every bond dimension
+(``bond_dimensions``), so the cost of every 0.5 fs interval can be set against what TEBD had
+to do in it: one gate per bond of the window (bonds with chi > 1 plus the margins), each
+costing a fixed part plus a part that grows like chi³. It fits wall s per fs = a · window +
+b · Σ chi³, prints one row per run with the share of each term, and plots the cost per fs
+against time and against the fit (runs/scaling/out/cost.png).
 
 ``chi`` reads the points of runs/scaling/chi_max.toml (L = 8, chi_max 16 … 128) and the
 family's own L = 8 runs (chi_max 256) and prints the largest |ΔΔσ_z| and |ΔP| against the
@@ -36,51 +37,34 @@ def h5_keys(path) -> set:
         return set(f)
 
 
-def cost_per_fs(result) -> tuple[np.ndarray, np.ndarray]:
-    """(bond dimension, wall seconds per fs) of every output interval of one mps run."""
-    time, elapsed = result["time"], result["elapsed_wall_time"]
-    rate = np.diff(elapsed) / np.diff(time)
-    return result["chi_max_bond"][1:], rate
-
-
 def cost_terms(result) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per output interval: bonds in the entangled window, Σ chi³ over them, wall s per fs.
+    """Per output interval: bonds in the window, Σ chi³ over them, and wall s per fs.
 
-    The window is every bond with bond dimension > 1 (the MPS backend adds a margin of ~10
-    sites each side); both are averaged over the interval's two ends.
+    The window is every bond with bond dimension > 1 plus the backend's margin of 10 sites on
+    each side (``MPSBackend.window``); both are averaged over the interval's two ends.
     """
     bonds = result["bond_dimensions"].astype(float)
     entangled = bonds > 1
     first = np.argmax(entangled, axis=1)
     last = bonds.shape[1] - np.argmax(entangled[:, ::-1], axis=1)
-    window = last - first + 20.0
+    window = np.minimum(last - first + 20.0, bonds.shape[1])
     cubes = np.sum(np.where(entangled, bonds, 0.0) ** 3, axis=1)
     rate = np.diff(result["elapsed_wall_time"]) / np.diff(result["time"])
     return 0.5 * (window[1:] + window[:-1]), 0.5 * (cubes[1:] + cubes[:-1]), rate
 
 
-def cost_model(results: list) -> None:
-    """Fit wall s per fs = a · window + b · Σ chi³ over every interval of runs that recorded
-    their bond dimensions, and say which term carries each run's cost."""
-    terms = [cost_terms(r) for r in results]
-    window = np.concatenate([w for w, _, _ in terms])
-    cubes = np.concatenate([c for _, c, _ in terms])
-    rate = np.concatenate([r for _, _, r in terms])
-    keep = rate < 3 * np.median(rate)  # restarts of resumed runs
+def fit(results: list) -> tuple[float, float]:
+    """(a, b) of wall s per fs = a · window + b · Σ chi³, least squares with a, b ≥ 0.
+
+    Intervals above 3x the median rate are left out: the first interval of a resumed part
+    carries the new process's start-up (imports, the engine's gates)."""
     from scipy.optimize import nnls
 
+    terms = [cost_terms(r) for r in results]
+    window, cubes, rate = (np.concatenate(column) for column in zip(*terms, strict=True))
+    keep = rate < 3 * np.median(rate)
     (a, b), _ = nnls(np.stack([window, cubes], axis=1)[keep], rate[keep])
-    predicted = a * window + b * cubes
-    spread = np.median(np.abs(predicted[keep] / rate[keep] - 1))
-    print(f"\nwall s per fs = {a * 1e3:.2f} ms x (bonds in window) + {b * 1e9:.3f} ns x Σ chi³ "
-          f"(median misfit {spread:.0%}, {keep.sum()} intervals)")
-    print("| run | L | t_max fs | mean window | max Σ chi³ | share of a·window |")
-    print("|---|---|---|---|---|---|")
-    for result, (w, c, _) in zip(results, terms, strict=True):
-        share = np.sum(a * w) / np.sum(a * w + b * c)
-        print(f"| {result.config['state']['pair']}, chi_max {result.config['evolution']['chi_max']}"
-              f" | {result.config['model']['L']} | {result['time'][-1]:g} | {w.mean():.0f} | "
-              f"{c.max():.2e} | {share:.0%} |")
+    return a, b
 
 
 def cost() -> int:
@@ -96,57 +80,47 @@ def cost() -> int:
         for L in LENGTHS:
             path = result_path("mps", pair, L)
             if path.exists() and qst_mps.results.status(path) == "complete":
-                runs[pair, L] = qst_mps.load(path)
-    if not runs:
-        print("no complete mps runs: python runs/scaling/run.py --backend mps")
+                runs[f"{pair}, L = {L}"] = qst_mps.load(path)
+    for path in sorted((HERE / "chi_max").glob("*.h5")):
+        if qst_mps.results.status(path) == "complete" and "bond_dimensions" in h5_keys(path):
+            result = qst_mps.load(path)
+            runs[f"{result.config['state']['pair']}, L = 8, chi_max "
+                 f"{result.config['evolution']['chi_max']}"] = result
+    recorded = {name: r for name, r in runs.items() if "bond_dimensions" in r}
+    if not recorded:
+        print("no complete mps run recorded its bond dimensions")
         return 1
-    # a resumed run restarts the clock of its first interval with a new process (TeNPy
-    # imports, the engine's gates): leave the intervals above 3x their neighbours' median out
-    samples = []
-    for result in runs.values():
-        chi, rate = cost_per_fs(result)
-        typical = np.array([np.median(rate[max(0, i - 5): i + 6]) for i in range(rate.size)])
-        keep = (rate < 3 * typical) & (chi >= 16)
-        samples.append((chi[keep], rate[keep]))
-    chi_all = np.concatenate([c for c, _ in samples])
-    rate_all = np.concatenate([r for _, r in samples])
-    p, log_a = np.polyfit(np.log(chi_all), np.log(rate_all), 1)
-    print(f"fit over {chi_all.size} intervals with chi >= 16: cost per fs = "
-          f"{np.exp(log_a):.3g} s * chi^{p:.2f}")
-    print("| pair | L | t_max fs | max chi | wall s | wall / t_max s/fs | fit from chi(t) s |")
+    a, b = fit(list(recorded.values()))
+    print(f"wall s per fs = {a * 1e3:.1f} ms x (bonds in window) + {b * 1e9:.1f} ns x Σ chi³, "
+          f"fitted over {len(recorded)} runs that recorded their bond dimensions")
+    print("| run | t_max fs | wall s | mean window | max chi | model s | share of window term |")
     print("|---|---|---|---|---|---|---|")
-    for (pair, L), result in runs.items():
-        chi, _ = cost_per_fs(result)
-        dt_out = np.diff(result["time"])
-        predicted = float(np.sum(np.exp(log_a) * np.maximum(chi, 1) ** p * dt_out))
-        wall = float(result["elapsed_wall_time"][-1])
-        print(f"| {pair} | {L} | {result['time'][-1]:g} | {int(chi.max())} | {wall:.0f} | "
-              f"{wall / result['time'][-1]:.1f} | {predicted:.0f} |")
-    for pair in ("singlet", "triplet_minus"):
-        done = sorted(L for p_, L in runs if p_ == pair)
-        fitted = [L for L in done if L >= 8]  # below, the packets' own extent dominates
-        if len(fitted) >= 2 and done[-1] != LENGTHS[-1]:
-            following = LENGTHS[LENGTHS.index(done[-1]) + 1]
-            walls = [runs[pair, L]["elapsed_wall_time"][-1] for L in fitted]
-            slope, offset = np.polyfit(np.log(fitted), np.log(walls), 1)
-            print(f"{pair}: wall ∝ L^{slope:.2f} over L = {fitted}; L = {following} "
-                  f"extrapolates to {np.exp(offset) * following ** slope / 3600:.1f} h")
-    recorded = [r for r in runs.values() if "bond_dimensions" in r]
-    recorded += [qst_mps.load(p) for p in sorted((HERE / "chi_max").glob("*.h5"))
-                 if qst_mps.results.status(p) == "complete" and "bond_dimensions" in h5_keys(p)]
-    if recorded:
-        cost_model(recorded)
-    fig, ax = plt.subplots(figsize=(5.5, 4))
-    for (pair, L), (chi, rate) in zip(runs, samples, strict=True):
-        ax.plot(chi, rate, "o" if pair == "singlet" else "^", ms=2.5, alpha=0.6,
-                label=f"{pair}, L = {L}")
-    grid = np.linspace(16, chi_all.max(), 50)
-    ax.plot(grid, np.exp(log_a) * grid**p, "k-", lw=1, label=rf"$\propto\chi^{{{p:.2f}}}$")
-    ax.set_xscale("log")
-    ax.set_yscale("log")
-    ax.set_xlabel("largest bond dimension χ")
-    ax.set_ylabel("wall time per fs (s)")
-    ax.legend(frameon=False, fontsize=7)
+    for name, result in recorded.items():
+        window, cubes, _ = cost_terms(result)
+        dt = np.diff(result["time"])
+        model = np.sum((a * window + b * cubes) * dt)
+        print(f"| {name} | {result['time'][-1]:g} | {result['elapsed_wall_time'][-1]:.0f} | "
+              f"{window.mean():.0f} | {result['chi_max_bond'].max()} | {model:.0f} | "
+              f"{np.sum(a * window * dt) / model:.0%} |")
+    fig, (rate_ax, model_ax) = plt.subplots(1, 2, figsize=(11, 4))
+    for name, result in runs.items():
+        if "chi_max" in name:
+            continue
+        rate = np.diff(result["elapsed_wall_time"]) / np.diff(result["time"])
+        line, = rate_ax.plot(result["time"][1:], rate, lw=1, label=name)
+        if name in recorded:
+            window, cubes, _ = cost_terms(result)
+            model_ax.plot(rate, a * window + b * cubes, ".", ms=2, color=line.get_color(),
+                          label=name)
+    top = model_ax.get_xlim()[1]
+    model_ax.plot([0, top], [0, top], "k-", lw=0.8)
+    rate_ax.set_xlabel("time (fs)")
+    rate_ax.set_ylabel("wall time per fs (s)")
+    rate_ax.set_yscale("log")
+    model_ax.set_xlabel("measured wall time per fs (s)")
+    model_ax.set_ylabel(f"{a * 1e3:.1f} ms · window + {b * 1e9:.1f} ns · Σχ³")
+    for ax in (rate_ax, model_ax):
+        ax.legend(frameon=False, fontsize=7)
     fig.tight_layout()
     OUT.mkdir(exist_ok=True)
     fig.savefig(OUT / "cost.png", dpi=150)
