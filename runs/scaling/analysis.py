@@ -6,10 +6,11 @@
 ``cost`` reads every mps result of runs/scaling/run.py and of the chi_max study. Each file
 records, per output time, the wall time so far (``elapsed_wall_time``) and every bond dimension
 (``bond_dimensions``), so the cost of every 0.5 fs interval can be set against what TEBD had
-to do in it: one gate per bond of the window (bonds with chi > 1 plus the margins), each
-costing a fixed part plus a part that grows like chi³. It fits wall s per fs = a · window +
-b · Σ chi³, prints one row per run with the share of each term, and plots the cost per fs
-against time and against the fit (runs/scaling/out/cost.png).
+to do in it: the observables on the whole chain at two outputs per fs, and one gate per bond
+of the window (bonds with chi > 1 plus the margins), each costing a fixed part plus a part that
+grows like chi³. It fits wall s per fs = c · N + a · window + b · Σ chi³, prints one row per run
+with the share of each term, and plots the cost per fs against time and against the fit
+(runs/scaling/out/cost.png).
 
 ``chi`` reads the points of runs/scaling/chi_max.toml (L = 8, chi_max 16 … 128) and the
 family's own L = 8 runs (chi_max 256) and prints the largest |ΔΔσ_z| and |ΔP| against the
@@ -38,8 +39,9 @@ def h5_keys(path) -> set:
         return set(f)
 
 
-def cost_terms(result) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per output interval: bonds in the window, Σ chi³ over them, and wall s per fs.
+def cost_terms(result) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per output interval: sites of the chain, bonds in the window, Σ chi³ over them, and
+    wall s per fs.
 
     The window is every bond with bond dimension > 1 plus the backend's margin of 10 sites on
     each side (``MPSBackend.window``); both are averaged over the interval's two ends.
@@ -51,21 +53,24 @@ def cost_terms(result) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     window = np.minimum(last - first + 20.0, bonds.shape[1])
     cubes = np.sum(np.where(entangled, bonds, 0.0) ** 3, axis=1)
     rate = np.diff(result["elapsed_wall_time"]) / np.diff(result["time"])
-    return 0.5 * (window[1:] + window[:-1]), 0.5 * (cubes[1:] + cubes[:-1]), rate
+    sites = np.full(rate.size, float(bonds.shape[1] + 1))
+    return sites, 0.5 * (window[1:] + window[:-1]), 0.5 * (cubes[1:] + cubes[:-1]), rate
 
 
-def fit(results: list) -> tuple[float, float]:
-    """(a, b) of wall s per fs = a · window + b · Σ chi³, least squares with a, b ≥ 0.
+def fit(results: list) -> np.ndarray:
+    """(c, a, b) of wall s per fs = c · N + a · window + b · Σ chi³, least squares, all ≥ 0.
 
-    Intervals above 3x the median rate are left out: the first interval of a resumed part
-    carries the new process's start-up (imports, the engine's gates)."""
+    c · N: what every output costs on the whole chain (the observables, two outputs per fs);
+    a · window: the fixed part of every gate; b · Σ chi³: the part of the gates that grows with
+    the bond dimension. Intervals above 3x the median rate are left out: the first interval of
+    a resumed part carries the new process's start-up (imports, the engine's gates)."""
     from scipy.optimize import nnls
 
     terms = [cost_terms(r) for r in results]
-    window, cubes, rate = (np.concatenate(column) for column in zip(*terms, strict=True))
+    *features, rate = (np.concatenate(column) for column in zip(*terms, strict=True))
     keep = rate < 3 * np.median(rate)
-    (a, b), _ = nnls(np.stack([window, cubes], axis=1)[keep], rate[keep])
-    return a, b
+    coefficients, _ = nnls(np.stack(features, axis=1)[keep], rate[keep])
+    return coefficients
 
 
 def cost() -> int:
@@ -91,18 +96,22 @@ def cost() -> int:
     if not recorded:
         print("no complete mps run recorded its bond dimensions")
         return 1
-    a, b = fit(list(recorded.values()))
-    print(f"wall s per fs = {a * 1e3:.1f} ms x (bonds in window) + {b * 1e9:.1f} ns x Σ chi³, "
-          f"fitted over {len(recorded)} runs that recorded their bond dimensions")
-    print("| run | t_max fs | wall s | mean window | max chi | model s | share of window term |")
-    print("|---|---|---|---|---|---|---|")
+    coefficients = fit(list(recorded.values()))
+    c, a, b = coefficients
+    print(f"wall s per fs = {c * 1e3:.1f} ms x N + {a * 1e3:.1f} ms x (bonds in window) + "
+          f"{b * 1e9:.1f} ns x Σ chi³, fitted over {len(recorded)} runs")
+    print("| run | N | t_max fs | wall s | mean window | max chi | model s | c·N | a·window "
+          "| b·Σχ³ |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for name, result in recorded.items():
-        window, cubes, _ = cost_terms(result)
+        *features, _ = cost_terms(result)
         dt = np.diff(result["time"])
-        model = np.sum((a * window + b * cubes) * dt)
-        print(f"| {name} | {result['time'][-1]:g} | {result['elapsed_wall_time'][-1]:.0f} | "
-              f"{window.mean():.0f} | {result['chi_max_bond'].max()} | {model:.0f} | "
-              f"{np.sum(a * window * dt) / model:.0%} |")
+        parts = [np.sum(k * f * dt) for k, f in zip(coefficients, features, strict=True)]
+        model = sum(parts)
+        print(f"| {name} | {result.config['model']['N']} | {result['time'][-1]:g} | "
+              f"{result['elapsed_wall_time'][-1]:.0f} | {features[1].mean():.0f} | "
+              f"{result['chi_max_bond'].max()} | {model:.0f} | "
+              + " | ".join(f"{part / model:.0%}" for part in parts) + " |")
     fig, (rate_ax, model_ax) = plt.subplots(1, 2, figsize=(11, 4))
     for name, result in runs.items():
         if "chi_max" in name:
@@ -110,16 +119,17 @@ def cost() -> int:
         rate = np.diff(result["elapsed_wall_time"]) / np.diff(result["time"])
         line, = rate_ax.plot(result["time"][1:], rate, lw=1, label=name)
         if name in recorded:
-            window, cubes, _ = cost_terms(result)
-            model_ax.plot(rate, a * window + b * cubes, ".", ms=2, color=line.get_color(),
-                          label=name)
+            *features, _ = cost_terms(result)
+            predicted = sum(k * f for k, f in zip(coefficients, features, strict=True))
+            model_ax.plot(rate, predicted, ".", ms=2, color=line.get_color(), label=name)
     top = model_ax.get_xlim()[1]
     model_ax.plot([0, top], [0, top], "k-", lw=0.8)
     rate_ax.set_xlabel("time (fs)")
     rate_ax.set_ylabel("wall time per fs (s)")
     rate_ax.set_yscale("log")
     model_ax.set_xlabel("measured wall time per fs (s)")
-    model_ax.set_ylabel(f"{a * 1e3:.1f} ms · window + {b * 1e9:.1f} ns · Σχ³")
+    model_ax.set_ylabel(f"fit: {c * 1e3:.1f} ms·N + {a * 1e3:.1f} ms·window + "
+                        f"{b * 1e9:.1f} ns·Σχ³ (s)")
     for ax in (rate_ax, model_ax):
         ax.legend(frameon=False, fontsize=7)
     fig.tight_layout()
