@@ -130,8 +130,8 @@ class MPSBackend:
         every output time is reached exactly (``dt`` need not divide ``dt_out``).
 
         BLAS runs on one thread unless OMP_NUM_THREADS is set: a second thread made the steps
-        slower (0.87x at chi 209, ``runs/bench/mps_threads.py``); use the cores for parallel
-        runs instead.
+        slower (0.87x at chi 209, ``runs/bench/mps_state.py threads``); use the cores for
+        parallel runs instead.
         """
         threads = None if "OMP_NUM_THREADS" in os.environ else 1
         for t in times:

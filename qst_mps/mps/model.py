@@ -30,7 +30,7 @@ class SpinTransferChain(CouplingModel, MPOModel):
         The resolved ``[model]`` table.
     conserve : bool
         Conserve particle number and S_z (block-sparse tensors). False only to measure what
-        the conservation saves (``runs/bench/mps_conservation.py``).
+        the conservation saves (``runs/bench/mps_state.py conservation``).
     """
 
     def __init__(self, model: dict, conserve: bool = True):

@@ -1,0 +1,120 @@
+"""Benchmarks of the mps backend on a saved state: BLAS threads, and N/S_z conservation.
+
+    python runs/bench/mps_state.py threads runs/scaling/out/mps/singlet_L064.h5 --fs 1
+    python runs/bench/mps_state.py conservation runs/scaling/out/mps/singlet_L008.h5 --fs 0.5
+
+Both take the MPS of an mps result file (its last checkpoint, a state of realistic bond
+dimension) and time its evolution over ``--fs`` femtoseconds, after one untimed step that builds
+the engine's gates, in this one process.
+
+``threads``: once per thread count (``--threads``, default 1 2), twice over, so that a change
+of load on a shared machine shows up as a spread; prints the wall time per fs and the speed-up
+against the first count. Run it on an otherwise idle machine: a second thread needs a second
+core.
+
+``conservation``: as saved, with TeNPy's block-sparse tensors labelled by N and 2 S_z, and with
+the charges dropped (the same tensors as dense blocks, the model built with ``conserve=False``).
+Prints the wall time per fs of each, their ratio, and the overlap of the two evolved states
+(they must agree: dropping charges changes the storage, not the numbers).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+
+import numpy as np
+
+
+def saved_backend(path: str, conserve: bool = True):
+    """An MPSBackend holding the last checkpoint of the mps result file ``path``."""
+    from qst_mps import results
+    from qst_mps.mps.backend import MPSBackend
+    from qst_mps.mps.model import SpinTransferChain
+
+    saved = results.load(path, checkpoint=True)
+    backend = MPSBackend(saved.config)
+    backend.load_state(saved["checkpoint"]["backend"])
+    if not conserve:
+        backend.model = SpinTransferChain(saved.config["model"], conserve=False)
+        backend.psi = without_charges(backend.psi, backend.model.lat.mps_sites())
+    return backend
+
+
+def without_charges(psi, sites):
+    """The same MPS on sites without conservation laws.
+
+    A grouped site orders its basis by charge when it has charges: the physical leg is
+    permuted from the conserved site's order to the new site's by the state labels.
+    """
+    from tenpy.networks.mps import MPS
+
+    tensors = []
+    for i, site in enumerate(sites):
+        order = np.empty(site.dim, dtype=int)
+        for label, index in site.state_labels.items():
+            order[index] = psi.sites[i].state_labels[label]
+        tensors.append(psi.get_B(i, "B").drop_charge().permute(order, "p"))
+    return MPS(sites, tensors, [np.asarray(psi.get_SL(i)) for i in range(psi.L)] + [np.ones(1)],
+               bc="finite", form="B", norm=psi.norm)
+
+
+def seconds_per_fs(backend, fs: float, threads: int | None = None) -> float:
+    """Wall seconds per fs of ``fs`` femtoseconds in steps of evolution.dt (after one step)."""
+    from threadpoolctl import threadpool_limits
+
+    dt = backend.config["evolution"]["dt"]
+    times = [backend.time + dt * (k + 1) for k in range(round(fs / dt) + 1)]
+    next(backend.evolve(times[:1]))  # builds the engine and its gates
+    with threadpool_limits(threads):
+        start = time.perf_counter()
+        for _ in backend.evolve(times[1:]):
+            pass
+        return (time.perf_counter() - start) / (times[-1] - times[0])
+
+
+def threads(args) -> None:
+    per_fs = {n: [] for n in args.threads}
+    for _ in range(2):
+        for n in args.threads:
+            per_fs[n].append(seconds_per_fs(saved_backend(args.result), args.fs, n))
+            print(f"threads {n}: {per_fs[n][-1]:.2f} s per fs", flush=True)
+    base = min(per_fs[args.threads[0]])
+    for n, values in per_fs.items():
+        print(f"threads {n}: best {min(values):.2f} s per fs "
+              f"(trials {', '.join(f'{v:.2f}' for v in values)}), "
+              f"speed-up {base / min(values):.2f}x against {args.threads[0]}")
+
+
+def conservation(args) -> None:
+    per_fs, final = {}, {}
+    for conserve in (True, False):
+        backend = saved_backend(args.result, conserve)
+        per_fs[conserve] = seconds_per_fs(backend, args.fs)
+        final[conserve] = backend.psi
+        print(f"conserve N, S_z = {conserve}: {per_fs[conserve]:.2f} s per fs, "
+              f"max chi {max(backend.psi.chi)}", flush=True)
+    overlap = without_charges(final[True], final[False].sites).overlap(final[False])
+    print(f"dropping the charges: {per_fs[False] / per_fs[True]:.1f}x the wall time per fs; "
+          f"|1 - <conserved|dropped>| = {abs(1 - overlap):.1e}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("what", choices=["threads", "conservation"])
+    parser.add_argument("result", help="an mps result file with a checkpoint")
+    parser.add_argument("--fs", type=float, default=1.0, help="femtoseconds timed")
+    parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
+    args = parser.parse_args()
+    if args.what == "threads":
+        # before numpy loads: BLAS may start this many threads, and the backend then leaves
+        # the count to threadpool_limits instead of fixing it at one
+        os.environ["OMP_NUM_THREADS"] = str(max(args.threads))
+        threads(args)
+    else:
+        conservation(args)
+
+
+if __name__ == "__main__":
+    main()
