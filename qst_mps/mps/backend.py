@@ -191,6 +191,7 @@ class MPSBackend:
         local = np.array([np.real(psi.expectation_value_term([("Szs", int(n))]))
                           for n in model.spin_sites])
         sigma_z = float(s_z.sum()) * self.scale
+        bonds = np.asarray(psi.chi, dtype=np.int32)
         result = {
             "sigma_z_el": sigma_z,
             "S_z_loc": local,
@@ -198,8 +199,8 @@ class MPSBackend:
             "density": density,
             "norm": float(np.real(self.psi.overlap(self.psi))),
             "energy": float(np.real(model.H_MPO.expectation_value(psi))),
-            "chi_max_bond": int(max(psi.chi)),
-            "bond_dimensions": np.asarray(psi.chi, dtype=np.int32),
+            "chi_max_bond": int(bonds.max()),
+            "bond_dimensions": bonds,
             "truncation_error": float(self.truncation_error),
         }
         if self.pair_mpos is not None:

@@ -1,6 +1,6 @@
 """What sets the cost and the accuracy of the mps backend along the scaling family.
 
-    python runs/scaling/analysis.py cost     # cost per fs against bond dimension, every mps run
+    python runs/scaling/analysis.py cost     # cost per fs against window and bond dimensions
     python runs/scaling/analysis.py chi      # the chi_max convergence study against exact
 
 ``cost`` reads every mps result of runs/scaling/run.py and of the chi_max study. Each file
@@ -27,16 +27,8 @@ from pathlib import Path
 import numpy as np
 
 HERE = Path(__file__).resolve().parent
-OUT = HERE / "out"
 sys.path.insert(0, str(HERE))
-from run import LENGTHS, result_path  # noqa: E402
-
-
-def h5_keys(path) -> set:
-    import h5py
-
-    with h5py.File(path, "r") as f:
-        return set(f)
+from run import LENGTHS, result_path, save_figure  # noqa: E402
 
 
 def cost_terms(result) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -57,8 +49,9 @@ def cost_terms(result) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     return sites, 0.5 * (window[1:] + window[:-1]), 0.5 * (cubes[1:] + cubes[:-1]), rate
 
 
-def fit(results: list) -> np.ndarray:
-    """(c, a, b) of wall s per fs = c · N + a · window + b · Σ chi³, least squares, all ≥ 0.
+def fit(terms: list) -> np.ndarray:
+    """(c, a, b) of wall s per fs = c · N + a · window + b · Σ chi³, least squares, all ≥ 0,
+    over the :func:`cost_terms` of several runs.
 
     c · N: what every output costs on the whole chain (the observables, two outputs per fs);
     a · window: the fixed part of every gate; b · Σ chi³: the part of the gates that grows with
@@ -66,7 +59,6 @@ def fit(results: list) -> np.ndarray:
     a resumed part carries the new process's start-up (imports, the engine's gates)."""
     from scipy.optimize import nnls
 
-    terms = [cost_terms(r) for r in results]
     *features, rate = (np.concatenate(column) for column in zip(*terms, strict=True))
     keep = rate < 3 * np.median(rate)
     coefficients, _ = nnls(np.stack(features, axis=1)[keep], rate[keep])
@@ -88,23 +80,23 @@ def cost() -> int:
             if path.exists() and qst_mps.results.status(path) == "complete":
                 runs[f"{pair}, L = {L}"] = qst_mps.load(path)
     for path in sorted((HERE / "chi_max").glob("*.h5")):
-        if qst_mps.results.status(path) == "complete" and "bond_dimensions" in h5_keys(path):
+        if qst_mps.results.status(path) == "complete":
             result = qst_mps.load(path)
             runs[f"{result.config['state']['pair']}, L = 8, chi_max "
                  f"{result.config['evolution']['chi_max']}"] = result
-    recorded = {name: r for name, r in runs.items() if "bond_dimensions" in r}
-    if not recorded:
+    terms = {name: cost_terms(r) for name, r in runs.items() if "bond_dimensions" in r}
+    if not terms:
         print("no complete mps run recorded its bond dimensions")
         return 1
-    coefficients = fit(list(recorded.values()))
+    coefficients = fit(list(terms.values()))
     c, a, b = coefficients
     print(f"wall s per fs = {c * 1e3:.1f} ms x N + {a * 1e3:.1f} ms x (bonds in window) + "
-          f"{b * 1e9:.1f} ns x Σ chi³, fitted over {len(recorded)} runs")
+          f"{b * 1e9:.1f} ns x Σ chi³, fitted over {len(terms)} runs")
     print("| run | N | t_max fs | wall s | mean window | max chi | model s | c·N | a·window "
           "| b·Σχ³ |")
     print("|---|---|---|---|---|---|---|---|---|---|")
-    for name, result in recorded.items():
-        *features, _ = cost_terms(result)
+    for name, (*features, _) in terms.items():
+        result = runs[name]
         dt = np.diff(result["time"])
         parts = [np.sum(k * f * dt) for k, f in zip(coefficients, features, strict=True)]
         model = sum(parts)
@@ -118,8 +110,8 @@ def cost() -> int:
             continue
         rate = np.diff(result["elapsed_wall_time"]) / np.diff(result["time"])
         line, = rate_ax.plot(result["time"][1:], rate, lw=1, label=name)
-        if name in recorded:
-            *features, _ = cost_terms(result)
+        if name in terms:
+            *features, _ = terms[name]
             predicted = sum(k * f for k, f in zip(coefficients, features, strict=True))
             model_ax.plot(rate, predicted, ".", ms=2, color=line.get_color(), label=name)
     top = model_ax.get_xlim()[1]
@@ -132,10 +124,7 @@ def cost() -> int:
                         f"{b * 1e9:.1f} ns·Σχ³ (s)")
     for ax in (rate_ax, model_ax):
         ax.legend(frameon=False, fontsize=7)
-    fig.tight_layout()
-    OUT.mkdir(exist_ok=True)
-    fig.savefig(OUT / "cost.png", dpi=150)
-    print(OUT / "cost.png")
+    save_figure(fig, "cost.png")
     return 0
 
 

@@ -153,11 +153,16 @@ def report() -> int:
     memory_ax.set_yscale("log")
     cost_ax.legend(frameon=False, fontsize=8)
     physics_ax.legend(frameon=False, fontsize=8)
+    save_figure(fig, "scaling.png")
+    return 0
+
+
+def save_figure(fig, name: str) -> None:
+    """Write ``fig`` to runs/scaling/out/``name`` and print where."""
     fig.tight_layout()
     OUT.mkdir(exist_ok=True)
-    fig.savefig(OUT / "scaling.png", dpi=150)
-    print(OUT / "scaling.png")
-    return 0
+    fig.savefig(OUT / name, dpi=150)
+    print(OUT / name)
 
 
 def main(argv=None) -> int:
