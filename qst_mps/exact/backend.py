@@ -121,9 +121,14 @@ class ExactBackend:
         pair = np.zeros((W, 4))  # P(S), P(T+), P(T0), P(T-)
         for block, (s_z, occupation, local_s_z) in zip(self.sector.blocks, self._tables,
                                                        strict=True):
-            amp = states[:, block.slice].reshape(W, *block.shape)
-            prob = amp.real**2 + amp.imag**2
-            p_electrons, p_local = prob.sum(axis=2), prob.sum(axis=1)
+            n_electron_configs, n_local_configs = block.shape
+            parts = states[:, block.slice].view(np.float64)  # (W, 2 * size): real, imag, ...
+            squares = parts * parts
+            prob = (squares[:, ::2] + squares[:, 1::2]).reshape(W, *block.shape)
+            # sums over the short local axis and the long electron axis as BLAS products: a
+            # numpy reduction over an axis of length 4-6 was the slowest step here (measured)
+            p_electrons = prob @ np.ones(n_local_configs)
+            p_local = np.ones(n_electron_configs) @ prob
             weight = p_electrons.sum(axis=1)
             norm += weight
             sigma_z += s_z * weight
@@ -134,10 +139,11 @@ class ExactBackend:
                     pair[:, 1] = weight
                 elif block.n_down == 2:
                     pair[:, 3] = weight
-                else:  # ↑ at x, ↓ at y: the singlet is the part symmetric in x ↔ y
-                    grid = amp.reshape(W, N, N, -1)
-                    symmetric = 0.5 * (grid + grid.transpose(0, 2, 1, 3))
-                    pair[:, 0] = np.sum(symmetric.real**2 + symmetric.imag**2, axis=(1, 2, 3))
+                else:  # ↑ at x, ↓ at y: the singlet is the part symmetric in x ↔ y,
+                    # P(S) = ‖(A + Aᵀ)/2‖² = (‖A‖² + Re⟨A, Aᵀ⟩) / 2 without building A + Aᵀ
+                    grid = parts.reshape(W, N, N, 2 * n_local_configs)
+                    exchange = np.einsum("wxyk,wyxk->w", grid, grid)
+                    pair[:, 0] = 0.5 * (weight + exchange)
                     pair[:, 2] = weight - pair[:, 0]
         # ⟨ψ|H|ψ⟩ for all W states in one pass over H: (n, W) complex as (n, 2W) real columns
         columns = np.ascontiguousarray(states.T).view(np.float64)
