@@ -95,7 +95,13 @@ def table() -> list[dict]:
                 cost = path.with_suffix(".cost.json")
                 if cost.exists():
                     row[backend] = json.loads(cost.read_text())
-                if path.exists() and qst_mps.results.status(path) == "complete":
+                if path.exists() and qst_mps.results.status(path) != "complete":
+                    part = qst_mps.load(path)  # interrupted, to be resumed: say how far it got
+                    row[f"{backend}_reached"] = (f"{part['time'][-1]:g} of "
+                                                 f"{part.attrs['t_final']:g} fs")
+                    row.setdefault("N", part.config["model"]["N"])
+                    row.setdefault(backend, {})["wall_s"] = float(part["elapsed_wall_time"][-1])
+                elif path.exists():
                     curves[backend] = qst_mps.load(path)
                     row[f"{backend}_plateau"] = float(curves[backend]["delta_sigma_z"][-1])
                     row["N"] = curves[backend].config["model"]["N"]
@@ -126,7 +132,10 @@ def report() -> int:
         for outcome in ("refused", "failed"):
             if outcome in entry:
                 return outcome
-        return f"{entry[key]:.0f}" if key in entry else "—"
+        value = f"{entry[key]:.0f}" if key in entry else "—"
+        if f"{backend}_reached" in row and key == "wall_s":
+            value += f" (to {row[f'{backend}_reached']})"
+        return value
 
     for row in rows:
         plateau = row.get("exact_plateau", row.get("mps_plateau"))
@@ -141,7 +150,8 @@ def report() -> int:
     for pair, colour in (("singlet", "tab:blue"), ("triplet_minus", "tab:red")):
         for backend, style in (("exact", "s-"), ("mps", "o--")):
             points = [(r["L"], r[backend]) for r in rows
-                      if r["pair"] == pair and "wall_s" in r.get(backend, {})]
+                      if r["pair"] == pair and "wall_s" in r.get(backend, {})
+                      and f"{backend}_reached" not in r]
             if points:
                 L, entry = zip(*points, strict=True)
                 cost_ax.plot(L, [e["wall_s"] for e in entry], style, color=colour,
