@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -121,6 +122,8 @@ def main() -> None:
         print(f"singlet L=64 N=400 0-200 fs: {r['wall_s']:.0f} s, peak {r['max_rss_mib']:.0f} MiB, "
               f"final Δσ_z {r['delta_sigma_z'][-1]:.6f}, S_z_total drift {drift:.1e}")
         return
+    threads = os.environ.get("OMP_NUM_THREADS", f"unset: OpenMP's default, {os.cpu_count()} cores")
+    print(f"QuSpin's OpenMP threads: OMP_NUM_THREADS={threads}; the exact backend uses one thread.")
     print("QuSpin: end to end; 'evol': evolution + evaluating the observables (operators built);")
     print("'steps': QuSpin's expm_multiply_parallel steps alone. exact: end to end (sector,")
     print("Hamiltonian, state, evolution, every observable). Ratios: QuSpin time / exact time.")
