@@ -68,15 +68,14 @@ def run(backend: str, pair: str, L: int) -> str:
         cost.write_text(json.dumps({"refused": reason}))
         return "refused"
     previous = json.loads(cost.read_text()) if cost.exists() else {}
-    if "wall_s" in previous:  # a resumed run: add the earlier part
+    measured["max_rss_mib"] = max(measured["max_rss_mib"], previous.get("max_rss_mib", 0.0))
+    elapsed = results.load(path).get("elapsed_wall_time") if path.exists() else None
+    if elapsed is not None and len(elapsed):  # the file's own clock, summed over resumed parts
+        # by the simulation: it survives a parent that died before writing this file, and
+        # leaves out work redone after an interruption
+        measured["wall_s"] = float(elapsed[-1])
+    elif "wall_s" in previous:  # no output recorded yet: add the earlier parts' own timing
         measured["wall_s"] += previous["wall_s"]
-        measured["max_rss_mib"] = max(measured["max_rss_mib"], previous["max_rss_mib"])
-    if path.exists():  # the file's own clock, summed over resumed parts by the simulation: it
-        # survives a parent that died before writing this file, and leaves out work redone
-        # after an interruption
-        elapsed = results.load(path).get("elapsed_wall_time")
-        if elapsed is not None and len(elapsed):
-            measured["wall_s"] = float(elapsed[-1])
     cost.write_text(json.dumps(measured))
     return "complete" if measured["status"] == 0 else f"exit {measured['status']}"
 
