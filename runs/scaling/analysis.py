@@ -105,15 +105,21 @@ def cost() -> int:
               f"{result['chi_max_bond'].max()} | {model:.0f} | "
               + " | ".join(f"{part / model:.0%}" for part in parts) + " |")
     fig, (rate_ax, model_ax) = plt.subplots(1, 2, figsize=(11, 4))
+    colours = plt.get_cmap("viridis")
     for name, result in runs.items():
         if "chi_max" in name:
             continue
+        # colour by L, solid for the singlet and dashed for triplet_minus
+        L = result.config["model"]["L"]
+        colour = colours(LENGTHS.index(L) / (len(LENGTHS) - 1) * 0.9)
+        style = "-" if name.startswith("singlet") else "--"
         rate = np.diff(result["elapsed_wall_time"]) / np.diff(result["time"])
-        line, = rate_ax.plot(result["time"][1:], rate, lw=1, label=name)
+        rate_ax.plot(result["time"][1:], rate, style, color=colour, lw=1, label=name)
         if name in terms:
             *features, _ = terms[name]
             predicted = sum(k * f for k, f in zip(coefficients, features, strict=True))
-            model_ax.plot(rate, predicted, ".", ms=2, color=line.get_color(), label=name)
+            model_ax.plot(rate, predicted, "." if style == "-" else "x", ms=2, color=colour,
+                          label=name)
     top = model_ax.get_xlim()[1]
     model_ax.plot([0, top], [0, top], "k-", lw=0.8)
     rate_ax.set_xlabel("time (fs)")
