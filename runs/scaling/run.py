@@ -8,7 +8,7 @@ memory (max RSS, the largest over resumed parts) is its own; it is stored with t
 (the file's ``elapsed_wall_time``, summed over resumed parts) beside the result file
 (``<name>.cost.json``). Results go to runs/scaling/out/<backend>/<pair>_L<L>.h5; complete runs
 are skipped, interrupted ones resumed. A run the exact backend refuses (sector too large) is
-recorded as refused, with the reason.
+recorded as refused, with the reason. The progress bar of the run under way is shown as it runs.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import json
 import resource
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -43,6 +44,27 @@ def one(argv: list[str]) -> int:
     return 0
 
 
+def run_showing_progress(command: list[str]) -> tuple[int, str, str]:
+    """Run ``command``; pass its stderr (the progress bar, warnings) through to ours as it comes,
+    and return its exit status, its stdout and the last 4 kB of its stderr."""
+    child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    tail = bytearray()
+
+    def tee() -> None:
+        while chunk := child.stderr.read1(4096):
+            sys.stderr.buffer.write(chunk)
+            sys.stderr.flush()
+            tail.extend(chunk)
+            del tail[:-4096]
+
+    reader = threading.Thread(target=tee, daemon=True)
+    reader.start()
+    stdout = child.stdout.read()
+    returncode = child.wait()
+    reader.join()
+    return returncode, stdout.decode(), tail.decode(errors="replace")
+
+
 def run(backend: str, pair: str, L: int) -> str:
     from qst_mps import results
 
@@ -57,10 +79,10 @@ def run(backend: str, pair: str, L: int) -> str:
         argv = ["run", str(HERE / f"L{L:03d}.toml"), "--set", f"state.pair={pair}",
                 "--set", f"evolution.backend={backend}", "-o", str(path)]
     command = [sys.executable, __file__, "--one", *argv]
-    done = subprocess.run(command, capture_output=True, text=True)
-    lines = done.stdout.strip().splitlines()
-    reason = done.stderr.strip().splitlines()[-1:]
-    if done.returncode != 0 or not lines:  # crashed before reporting
+    returncode, stdout, stderr = run_showing_progress(command)
+    lines = stdout.strip().splitlines()
+    reason = stderr.replace("\r", "\n").strip().splitlines()[-1:]
+    if returncode != 0 or not lines:  # crashed before reporting
         cost.write_text(json.dumps({"failed": reason}))
         return "failed"
     measured = json.loads(lines[-1])
