@@ -1,0 +1,46 @@
+"""The scaling family of runs/scaling (issue 7): its committed run files and its geometry.
+
+The geometry test evolves the smallest member with the exact backend and checks the two claims
+the family is built on, against the dynamics rather than against the formula that chose N and
+t_max: nothing reaches the ends of the chain, and at t_max = "auto" the packets have left the
+local spins.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+SCALING = Path(__file__).resolve().parents[1] / "runs" / "scaling"
+sys.path.insert(0, str(SCALING))
+import family  # noqa: E402
+
+
+@pytest.mark.parametrize("L", family.LENGTHS)
+def test_committed_run_files_are_what_family_writes(L):
+    """runs/scaling/L*.toml are written by family.py; a change to the rule or to
+    models/scaling.toml without --write would leave them stale."""
+    assert (SCALING / f"L{L:03d}.toml").read_text() == family.toml_text(L)
+
+
+def test_smallest_member_keeps_its_ends_clear_and_the_packets_leave_by_t_max():
+    from qst_mps.config import load_toml, resolve
+    from qst_mps.simulation import simulate
+
+    partial = load_toml(SCALING / "L004.toml")
+    partial["evolution"]["backend"] = "exact"
+    config = resolve(partial)
+    assert config["state"]["pair"] == "singlet"
+    density, model = simulate(config)["density"], config["model"]
+    spins = slice(model["n_first"], model["n_first"] + model["L"])
+    # The chain ends: five sites at each end, at every output time. A packet reaching an end
+    # would put O(0.1) there; measured 3e-9.
+    assert np.max(density[:, :5]) < 1e-6
+    assert np.max(density[:, -5:]) < 1e-6
+    # The spins: up to 0.38 electrons sit on them while the packets pass; at t_max what is
+    # left is the tail of the packets (measured 2.1e-4 electrons).
+    assert np.max(density[:, spins].sum(axis=1)) > 0.1
+    assert density[-1, spins].sum() < 1e-3
