@@ -23,10 +23,10 @@ import time
 from pathlib import Path
 
 import numpy as np
+from family import LENGTHS  # the family's lengths, defined once (this directory is on the path)
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "out"
-LENGTHS = [4, 8, 16, 32, 64, 128]
 
 
 def result_path(backend: str, pair: str, L: int) -> Path:
