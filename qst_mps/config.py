@@ -39,7 +39,8 @@ class ConfigError(ValueError):
 class Option:
     """One configuration key: its type, default and meaning (with units)."""
 
-    kind: str  # int | float | str | spin | int_list | float_or_auto | path
+    kind: str  # int | float | str | spin | half_integer | int_list | vector | potential |
+    #            float_or_auto | path
     default: Any
     doc: str
     choices: tuple = ()
@@ -57,7 +58,27 @@ SCHEMA: dict[str, dict[str, Option]] = {
         "n_first": Option("int", None, "site of the first local spin (default: N // 2)", minimum=0),
         "t_h": Option("float", 0.5, "hopping t_h (eV)"),
         "J_ex": Option("float", 0.2, "exchange between neighbouring local spins J_ex (eV)"),
+        "J_ex_z": Option(
+            "float", None, "exchange of the z components of neighbouring local spins (eV); "
+            "default J_ex (isotropic)"
+        ),
         "J_sd": Option("float", 0.3, "sd exchange between conduction and local spins J_sd (eV)"),
+        "D": Option(
+            "float", 0.0, "single-ion anisotropy D in −D Σ_j (S^z_j)² (eV); D > 0: easy axis"
+        ),
+        "B_loc": Option(
+            "vector", [0.0, 0.0, 0.0],
+            "field on the local spins, −Σ_j B_loc·S_j (eV): [Bx, By, Bz], or one number (Bz)"
+        ),
+        "B_el": Option(
+            "vector", [0.0, 0.0, 0.0],
+            "field on the electrons, −Σ_x B_el·s_x, s in spin-½ units (eV): [Bx, By, Bz], or Bz"
+        ),
+        "U": Option("float", 0.0, "Hubbard repulsion U Σ_x n_x↑ n_x↓ (eV)"),
+        "potential": Option(
+            "potential", [],
+            "potential Σ_x V_x n_x: a list of [first, last, V], V (eV) on sites first … last"
+        ),
         "spin": Option("spin", 0.5, "local spin S (1/2, 1, 3/2, …)"),
         "boundary": Option("str", "periodic", "conduction chain boundary", ("periodic", "open")),
         "sd_terms": Option(
@@ -71,15 +92,37 @@ SCHEMA: dict[str, dict[str, Option]] = {
     "state": {
         "pair": Option(
             "str", "singlet", "spin state of the conduction electron(s)",
-            ("singlet", "triplet_0", "triplet_minus", "triplet_plus", "theta", "single_down"),
+            ("singlet", "triplet_0", "triplet_minus", "triplet_plus", "theta", "single_down",
+             "single"),
         ),
         "theta": Option("float", 0.0, "relative phase θ of the 'theta' pair (rad), Eq. 8"),
+        "spin_theta": Option(
+            "float", 0.0, "'single' pair: polar angle of the electron's spin from +z (rad)"
+        ),
+        "spin_phi": Option("float", 0.0, "'single' pair: azimuth of the electron's spin (rad)"),
         "k_e": Option("float", 1.0, "packet wave vector k_e (1/a)"),
         "sigma_d": Option("float", 5.0, "packet width σ_d (a)", minimum=0.0, strict_minimum=True),
         "x2": Option(
             "float", None, "centre of φ₂, the leading packet (a); default n_first − 4 σ_d"
         ),
         "d": Option("float", 30.0, "packet separation d = x2 − x1 (a)", minimum=0.0),
+        "local": Option(
+            "str", "up", "initial state of the local spins",
+            ("up", "down", "neel", "tilted", "pairs", "ground"),
+        ),
+        "local_theta": Option(
+            "float", 0.0, "'tilted': polar angle of every local spin from +z (rad)"
+        ),
+        "local_phi": Option("float", 0.0, "'tilted': azimuth of every local spin (rad)"),
+        "local_pair": Option(
+            "str", "singlet", "'pairs': two-spin state of spins (0, 1), (2, 3), … (S = ½)",
+            ("singlet", "triplet_0", "triplet_plus", "triplet_minus"),
+        ),
+        "local_Sz": Option(
+            "half_integer", None,
+            "'ground': total local S^z of the ground state (default 0, or ½ when L·S is "
+            "half-integer)"
+        ),
     },
     "evolution": {
         "backend": Option("str", "auto", "solver", ("auto", "exact", "mps")),
@@ -105,7 +148,8 @@ SCHEMA: dict[str, dict[str, Option]] = {
 
 def defaults() -> dict:
     """The paper's model, every key at its default (derived keys still ``None``)."""
-    return {s: {k: o.default for k, o in opts.items()} for s, opts in SCHEMA.items()}
+    return {s: {k: copy.deepcopy(o.default) for k, o in opts.items()}
+            for s, opts in SCHEMA.items()}
 
 
 def _allowed(opt: Option) -> str:
@@ -116,6 +160,9 @@ def _allowed(opt: Option) -> str:
         "float": "a number",
         "str": "a string",
         "spin": "a positive multiple of 1/2 (0.5, 1, '3/2', …)",
+        "half_integer": "a multiple of 1/2 (0, 0.5, -1, …)",
+        "vector": "a number (z component) or a list of three numbers [x, y, z]",
+        "potential": "a list of [first, last, V] entries (sites, eV)",
         "int_list": "a list of integers",
         "float_or_auto": "a number or 'auto'",
         "path": "a file path",
@@ -123,6 +170,15 @@ def _allowed(opt: Option) -> str:
     if opt.minimum is not None:
         text += f" {'>' if opt.strict_minimum else '>='} {opt.minimum:g}"
     return text
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value) -> bool:
+    return (isinstance(value, int | float) and not isinstance(value, bool)
+            and math.isfinite(value))
 
 
 def _coerce(key: str, opt: Option, value: Any) -> Any:
@@ -152,6 +208,27 @@ def _coerce(key: str, opt: Option, value: Any) -> Any:
         if spin is None or spin <= 0 or (2 * spin).denominator != 1:
             raise bad
         return float(spin)
+    elif opt.kind == "half_integer":
+        try:
+            half = Fraction(value) if not isinstance(value, bool) else None
+        except (TypeError, ValueError, ZeroDivisionError):
+            half = None
+        if half is None or (2 * half).denominator != 1:
+            raise bad
+        return float(half)
+    elif opt.kind == "vector":
+        if _is_number(value):
+            return [0.0, 0.0, float(value)]
+        if not isinstance(value, list) or len(value) != 3 or not all(map(_is_number, value)):
+            raise bad
+        return [float(v) for v in value]
+    elif opt.kind == "potential":
+        if not isinstance(value, list) or not all(
+            isinstance(entry, list) and len(entry) == 3 and _is_int(entry[0])
+            and _is_int(entry[1]) and _is_number(entry[2]) for entry in value
+        ):
+            raise bad
+        return [[int(a), int(b), float(v)] for a, b, v in value]
     elif opt.kind == "int_list":
         if not isinstance(value, list) or not all(
             isinstance(v, int) and not isinstance(v, bool) for v in value
@@ -194,7 +271,7 @@ def resolve(partial: dict | None = None) -> dict:
 
 def _check_geometry(config: dict) -> None:
     """Fill derived defaults and check the sites and packets against each other."""
-    from .geometry import check_and_fill  # geometry is physics; it reports ConfigErrors
+    from .problem.geometry import check_and_fill  # geometry is physics; it reports ConfigErrors
 
     check_and_fill(config)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .geometry import spin_sites, time_inside_chain
+from .problem.geometry import n_packets, spin_sites, time_inside_chain
 
 STYLE = {
     "singlet": dict(color="tab:red", linestyle="-", label="singlet"),
@@ -16,6 +16,7 @@ STYLE = {
     "triplet_minus": dict(color="tab:orange", linestyle="-", label="triplet $m=-1$"),
     "triplet_plus": dict(color="tab:green", linestyle="-", label="triplet $m=+1$"),
     "single_down": dict(color="black", linestyle=":", label=r"single $\downarrow$"),
+    "single": dict(color="tab:gray", linestyle="--", label="single electron"),
     "theta": dict(color="tab:purple", linestyle="-", label=r"$\theta$ state"),
 }
 PAIR_LABELS = ["singlet", "triplet $m=+1$", "triplet $m=0$", "triplet $m=-1$"]
@@ -30,7 +31,7 @@ def style_of(run) -> dict:
 def shade_packets(ax, config: dict) -> None:
     """Shade the intervals during which φ₁ and φ₂ are inside the spin chain."""
     for which, colour in ((2, "0.85"), (1, "0.92")):
-        if config["state"]["pair"] == "single_down" and which == 1:
+        if n_packets(config["state"]) == 1 and which == 1:
             continue
         start, stop = time_inside_chain(config, which)
         if np.isfinite(start):
@@ -40,8 +41,8 @@ def shade_packets(ax, config: dict) -> None:
 def spin_transfer(ax, runs, labels=None, shade=True):
     """Δσ_z(t) of several runs (paper Fig. 2 a, 4 b)."""
     if shade and runs:
-        shade_packets(ax, next((r.config for r in runs if r.config["state"]["pair"]
-                                != "single_down"), runs[0].config))
+        shade_packets(ax, next((r.config for r in runs if n_packets(r.config["state"]) == 2),
+                               runs[0].config))
     for i, run in enumerate(runs):
         style = style_of(run)
         if labels is not None:

@@ -14,10 +14,11 @@ from pathlib import Path
 
 import numpy as np
 
+from . import observables
 from . import results as result_files
 from .config import ConfigError
-from .geometry import output_times
-from .states import initial_electrons, pair_norm
+from .problem import Problem
+from .problem import build as build_problem
 
 #: Dataset with one value per output time: the wall time (s) the run had taken by then (building
 #: the backend included), summed over resumed parts. Not an observable: ``compare`` skips it.
@@ -32,16 +33,17 @@ def physical_memory() -> int:
     return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
 
 
-def choose_backend(config: dict) -> tuple[str, str]:
+def choose_backend(config: dict, problem: Problem | None = None) -> tuple[str, str]:
     """(backend name, reason) for a resolved configuration; refuses what cannot run.
 
-    ``auto`` takes the exact backend when its sector needs at most a quarter of the memory, and
+    ``auto`` takes the exact backend when its state needs at most a quarter of the memory, and
     the mps backend otherwise.
     """
     from .exact.backend import memory_estimate
 
+    problem = problem or build_problem(config)
     requested = config["evolution"]["backend"]
-    dim, needed = memory_estimate(config)
+    dim, needed = memory_estimate(problem)
     gib = needed / 2**30
     fits = needed <= 0.8 * physical_memory()
     comfortable = needed <= 0.25 * physical_memory()
@@ -49,7 +51,7 @@ def choose_backend(config: dict) -> tuple[str, str]:
         if not fits:
             raise ConfigError(
                 "evolution.backend",
-                f"the exact sector has dimension {dim:,} and needs ~{gib:.1f} GiB, more than this "
+                f"the exact state has dimension {dim:,} and needs ~{gib:.1f} GiB, more than this "
                 f"machine's {physical_memory() / 2**30:.0f} GiB; use backend = \"mps\"",
             )
         reason = "requested" if requested == "exact" else f"sector {dim:,} fits ({gib:.2g} GiB)"
@@ -59,9 +61,9 @@ def choose_backend(config: dict) -> tuple[str, str]:
     return "mps", f"exact sector {dim:,} would need ~{gib:.1f} GiB"
 
 
-def check_state(config: dict) -> None:
+def check_state(problem: Problem) -> None:
     """Refuse an initial state that vanishes (e.g. a triplet with both packets identical)."""
-    if pair_norm(initial_electrons(config)) < 1e-8:
+    if problem.electrons.norm_squared() < 1e-8:
         raise ConfigError(
             "state.d", "the antisymmetrized pair vanishes for identical packets; use d > 0"
         )
@@ -69,23 +71,16 @@ def check_state(config: dict) -> None:
 
 def make_backend(config: dict):
     """Build the backend for a resolved configuration (after :func:`choose_backend`)."""
-    name, _ = choose_backend(config)
-    check_state(config)
+    problem = build_problem(config)
+    name, _ = choose_backend(config, problem)
+    check_state(problem)
     if name == "exact":
         from .exact.backend import ExactBackend
 
-        return ExactBackend(config)
+        return ExactBackend(problem)
     from .mps.backend import MPSBackend
 
-    return MPSBackend(config)
-
-
-def _collect(records: list[dict], times: list[float]) -> dict:
-    out = {"time": np.asarray(times, dtype=float)}
-    for key in records[0]:
-        out[key] = np.asarray([r[key] for r in records])
-    out["delta_sigma_z"] = np.abs(out["sigma_z_el"] - out["sigma_z_el"][0])
-    return out
+    return MPSBackend(problem, config["evolution"])
 
 
 class _StopRequest:
@@ -122,7 +117,6 @@ def simulate(config: dict, path: str | Path | None = None, progress: bool = Fals
     Interrupted
         On SIGTERM/SIGINT, after the checkpoint is written.
     """
-    all_times = output_times(config)
     started = clock.perf_counter()
     if resume:
         saved = result_files.load(path, checkpoint=True)
@@ -130,13 +124,16 @@ def simulate(config: dict, path: str | Path | None = None, progress: bool = Fals
         # continue on that backend, whose checkpoint it is
         config = {**config, "evolution": {**config["evolution"], "backend": saved.backend}}
     backend = make_backend(config)
+    problem = backend.problem
+    all_times = problem.times
     records, done, elapsed_before = [], [], 0.0
     if resume:
         backend.load_state(saved["checkpoint"]["backend"])
         keep = saved["time"] <= backend.time + 1e-9
         done = list(saved["time"][keep])
-        per_time = [k for k in saved if k not in ("time", "delta_sigma_z", "checkpoint")]
-        records = [{k: saved[k][i] for k in per_time} for i in np.nonzero(keep)[0]]
+        saved = observables.upgrade_legacy(saved, problem)
+        per_time = [*observables.measured(problem, backend.name), ELAPSED]
+        records = [{k: saved[k][i] for k in per_time if k in saved} for i in np.nonzero(keep)[0]]
         elapsed_before = float(records[-1].get(ELAPSED, 0.0))
 
     def measure():
@@ -153,9 +150,10 @@ def simulate(config: dict, path: str | Path | None = None, progress: bool = Fals
     def save(status):
         if path is not None:
             result_files.write(
-                path, _collect(records, done), config, backend.name, status,
+                path, observables.assemble(records, done, problem), config, backend.name, status,
                 checkpoint={"backend": backend.save_state()},
-                extra_attrs={"t_final": all_times[-1], "wall_time": clock.perf_counter() - started},
+                extra_attrs={**backend.info, "t_final": all_times[-1],
+                             "wall_time": clock.perf_counter() - started},
             )
 
     save("running" if remaining else "complete")
@@ -180,6 +178,6 @@ def simulate(config: dict, path: str | Path | None = None, progress: bool = Fals
     if bar is not None:
         bar.close()
     save("complete")
-    out = _collect(records, done)
+    out = observables.assemble(records, done, problem)
     out["wall_time"] = clock.perf_counter() - started
     return out

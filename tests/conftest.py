@@ -43,6 +43,22 @@ def small_config():
     return small
 
 
+def exact_backend(config):
+    """The exact backend of a resolved configuration."""
+    from qst_mps.exact.backend import ExactBackend
+    from qst_mps.problem import build
+
+    return ExactBackend(build(config))
+
+
+def mps_backend(config, integrator=None):
+    """The mps backend of a resolved configuration."""
+    from qst_mps.mps.backend import MPSBackend
+    from qst_mps.problem import build
+
+    return MPSBackend(build(config), config["evolution"], integrator)
+
+
 def assert_same_run(resumed, direct, tolerance):
     """A resumed run has the datasets of the uninterrupted one, and its per-output wall time
     runs on from the interrupted part instead of restarting at zero."""

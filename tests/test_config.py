@@ -79,7 +79,7 @@ def test_allowed_values_are_in_the_message():
 
 
 def test_auto_t_max_is_after_both_packets_left():
-    from qst_mps.geometry import auto_t_max, time_inside_chain
+    from qst_mps.problem.geometry import auto_t_max, time_inside_chain
 
     config = resolve({"evolution": {"t_max": "auto"}, "state": {"d": 50.0}})
     assert auto_t_max(config) > time_inside_chain(config, 1)[1]

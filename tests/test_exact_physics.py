@@ -3,13 +3,13 @@
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from conftest import small
+from conftest import exact_backend, small
 from scipy.sparse.linalg import expm_multiply
 
 from qst_mps.config import ConfigError, resolve
-from qst_mps.exact.backend import ExactBackend
+from qst_mps.exact.basis import Space, all_keys, sector_keys, space_dimension
 from qst_mps.exact.propagate import ChebyshevPropagator, LanczosPropagator
-from qst_mps.exact.sector import Sector
+from qst_mps.problem import build
 from qst_mps.simulation import check_state, choose_backend, simulate
 
 HBAR = 0.6582119569
@@ -72,27 +72,36 @@ def test_zz_only_transfers_no_spin_but_mixes_singlet_and_triplet():
 
 
 @pytest.mark.parametrize("args", [(30, 4, 0.5, 2, 1), (30, 4, 0.5, 2, 2), (30, 3, 1.0, 2, 2),
-                                  (20, 5, 1.5, 1, 1), (25, 2, 0.5, 2, 0), (10, 1, 0.5, 2, 2)])
+                                  (20, 5, 1.5, 1, 1), (25, 2, 0.5, 2, 0), (10, 1, 0.5, 2, 2),
+                                  (8, 4, 0.5, 3, 3), (9, 3, 2.5, 4, 6)])
 def test_sector_dimension_formula(args):
-    assert Sector.dimension(*args) == Sector(*args).dim
+    N, L, spin, n_electrons, q = args
+    keys = sector_keys(N, L, spin, n_electrons, q)
+    assert space_dimension(N, L, spin, keys) == Space(N, L, spin, keys).dim
+    every = all_keys(N, L, spin, n_electrons)
+    from math import comb
+
+    assert space_dimension(N, L, spin, every) == comb(2 * N, n_electrons) * (
+        round(2 * spin) + 1) ** L
 
 
 def test_sector_dimensions_of_the_issue():
     N, L = 200, 4
-    assert Sector.dimension(N, L, 0.5, 2, 1) == N * N + L * N * (N - 1) // 2
-    assert Sector.dimension(N, L, 0.5, 1, 1) == N * (L + 1)
+    dimension = lambda *a: space_dimension(N, L, 0.5, sector_keys(N, L, 0.5, *a))  # noqa: E731
+    assert dimension(2, 1) == N * N + L * N * (N - 1) // 2
+    assert dimension(1, 1) == N * (L + 1)
 
 
 def test_hamiltonian_is_real_symmetric():
-    backend = ExactBackend(small("triplet_minus", model={"spin": 1.0, "L": 3}))
-    H = backend.hamiltonian
+    backend = exact_backend(small("triplet_minus", model={"spin": 1.0, "L": 3}))
+    H = backend.hamiltonians[0]
     assert H.dtype == np.float64
     assert abs(H - H.T).max() < 1e-15
 
 
 def reference_problem():
-    backend = ExactBackend(medium("singlet"))
-    return backend.hamiltonian, backend.psi
+    backend = exact_backend(medium("singlet"))
+    return backend.hamiltonians[0], backend.psi[0]
 
 
 def test_lanczos_matches_expm_multiply_to_1e_10():
@@ -134,6 +143,6 @@ def test_exact_refuses_a_sector_that_does_not_fit():
 def test_vanishing_triplet_is_refused():
     config = small("triplet_0", state={"d": 0.0})
     with pytest.raises(ConfigError) as err:
-        check_state(config)
+        check_state(build(config))
     assert err.value.key == "state.d"
-    check_state(small("singlet", state={"d": 0.0}))  # a singlet in one packet is fine
+    check_state(build(small("singlet", state={"d": 0.0})))  # a singlet in one packet is fine

@@ -6,7 +6,7 @@ import pytest
 from conftest import small
 from quspin_reference import QuSpinReference
 
-from qst_mps.geometry import output_times
+from qst_mps.problem.geometry import output_times
 from qst_mps.simulation import simulate
 
 PAIRS = ["singlet", "triplet_0", "triplet_minus", "triplet_plus", "theta", "single_down"]

@@ -5,10 +5,9 @@ import warnings
 
 import numpy as np
 import pytest
-from conftest import assert_same_run
+from conftest import assert_same_run, exact_backend, mps_backend
 
 from qst_mps.config import resolve
-from qst_mps.exact.backend import ExactBackend
 from qst_mps.mps.backend import MPSBackend
 from qst_mps.simulation import ELAPSED, simulate
 
@@ -29,7 +28,7 @@ def tiny(pair, boundary="periodic", t_max=2.5, backend="mps", **model):
 @pytest.mark.parametrize("boundary", ["periodic", "open"])
 @pytest.mark.parametrize("pair", PAIRS)
 def test_initial_mps_equals_the_exact_state(pair, boundary):
-    ours, exact = MPSBackend(tiny(pair, boundary)).observables(), ExactBackend(
+    ours, exact = mps_backend(tiny(pair, boundary)).observables(), exact_backend(
         tiny(pair, boundary)).observables()
     for key, value in exact.items():
         assert np.max(np.abs(np.asarray(ours[key]) - value)) < 1e-12, key
@@ -51,17 +50,17 @@ def compare(config, tolerance=1e-4, path=None):
 
 
 def test_the_integrator_is_tebd_on_open_chains_and_tdvp_on_the_ring():
-    assert MPSBackend(tiny("singlet", "open")).integrator == "tebd"
-    assert MPSBackend(tiny("singlet", "open", spin_sites=[8, 10])).integrator == "tdvp"
-    assert MPSBackend(tiny("singlet", "periodic")).integrator == "tdvp"
+    assert mps_backend(tiny("singlet", "open")).integrator == "tebd"
+    assert mps_backend(tiny("singlet", "open", spin_sites=[8, 10])).integrator == "tdvp"
+    assert mps_backend(tiny("singlet", "periodic")).integrator == "tdvp"
     with pytest.raises(ValueError, match="choose 'tebd' or 'tdvp'"):
-        MPSBackend(tiny("singlet", "open"), integrator="TEBD")
+        mps_backend(tiny("singlet", "open"), integrator="TEBD")
     with pytest.raises(ValueError, match="TEBD needs an open chain"):
-        MPSBackend(tiny("singlet", "periodic"), integrator="tebd")
+        mps_backend(tiny("singlet", "periodic"), integrator="tebd")
     coarse = tiny("singlet", "periodic")
     coarse["evolution"]["dt"] = 0.5
     with pytest.warns(UserWarning, match="two-site TDVP at evolution.dt = 0.5"):
-        MPSBackend(coarse)
+        mps_backend(coarse)
 
 
 def test_tebd_follows_the_exact_evolution():

@@ -1,4 +1,4 @@
-"""exp(−i H t / ħ) ψ for a real symmetric sparse H: Lanczos windows, Chebyshev as a reference.
+"""exp(−i H t / ħ) ψ for a Hermitian sparse H: Lanczos windows, Chebyshev as a reference.
 
 Why Lanczos windows: the cost is the number of products H·v. A Chebyshev expansion needs about
 (half spectral width)·t/ħ of them, because it resolves the whole spectrum. A wave packet's energy
@@ -8,8 +8,8 @@ A Krylov space adapts to that. One space of dimension 40 holds 1e-12 accuracy ov
 times inside a window are then built from the one Krylov basis in a single matrix product.
 Measured in ``runs/bench/exact_speed.py``.
 
-H is real, so a complex vector is multiplied as an (n, 2) real array (real and imaginary parts):
-one real sparse × dense product with two columns.
+When H is real (no field along y), a complex vector is multiplied as an (n, 2) real array (real
+and imaginary parts): one real sparse × dense product with two columns.
 """
 
 from __future__ import annotations
@@ -22,12 +22,14 @@ import scipy.sparse as sp
 from scipy.linalg import blas
 from scipy.special import jv
 
-from ..geometry import HBAR
+from ..problem.geometry import HBAR
 
 
-def real_symmetric_product(H: sp.csr_matrix, v: np.ndarray) -> np.ndarray:
-    """H @ v for real H and complex v, without converting H to complex."""
-    return (H @ v.view(np.float64).reshape(-1, 2)).view(np.complex128).reshape(-1)
+def hermitian_product(H: sp.csr_matrix, v: np.ndarray) -> np.ndarray:
+    """H @ v for complex v; a real H is not converted to complex."""
+    if np.isrealobj(H.data):
+        return (H @ v.view(np.float64).reshape(-1, 2)).view(np.complex128).reshape(-1)
+    return H @ v
 
 
 class LanczosPropagator:
@@ -36,7 +38,7 @@ class LanczosPropagator:
     Parameters
     ----------
     H : sparse matrix
-        Real symmetric Hamiltonian (eV).
+        Hermitian Hamiltonian (eV).
     tolerance : float
         Bound on the estimated error (2-norm of the state) accepted per window.
     krylov_dim : int
@@ -66,7 +68,7 @@ class LanczosPropagator:
         np.divide(psi, norm, out=V[0])
         size = m
         for j in range(m):
-            w = real_symmetric_product(self.H, V[j])
+            w = hermitian_product(self.H, V[j])
             self.products += 1
             if j:
                 w = blas.zaxpy(V[j - 1], w, a=-beta[j - 1])
@@ -151,11 +153,11 @@ class ChebyshevPropagator:
         c = (2.0 - (k == 0)) * (-1j) ** k * jv(k, x) * np.exp(-1j * self.centre * dt / HBAR)
         tail = np.cumsum(np.abs(c[::-1]))[::-1]
         c = c[: max(2, int(np.argmax(tail < self.tolerance)))]
-        previous, current = psi, real_symmetric_product(self.scaled, psi)
+        previous, current = psi, hermitian_product(self.scaled, psi)
         out = c[0] * psi + c[1] * current
         self.products += len(c) - 1
         for ck in c[2:]:
-            following = 2.0 * real_symmetric_product(self.scaled, current) - previous
+            following = 2.0 * hermitian_product(self.scaled, current) - previous
             out += ck * following
             previous, current = current, following
         return out

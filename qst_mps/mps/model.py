@@ -1,80 +1,95 @@
-"""SPEC §1 as a TeNPy model: spinful fermion sites for the conduction chain, spin-S sites grouped
-with the conduction site they couple to, particle number and S_z conserved."""
+"""The problem's model as a TeNPy model: the terms of problem/terms.py as TeNPy couplings.
+
+Conduction sites are ``SpinHalfFermionSite``s; each local spin (``SpinSite``) is grouped with
+the conduction site it couples to (``GroupedSite``, labels ``f`` and ``s``). Particle number is
+always conserved; 2S_z when the caller asks for it (H and the initial state allow it).
+
+An operator product becomes an onsite term (one MPS site) or a coupling term (two MPS sites):
+its factors are ordered by MPS site, with the sign of moving fermion operators past each other,
+and a fermionic left factor gets TeNPy's Jordan–Wigner string (``op JW`` … ``JW`` … ``op``).
+"""
 
 from __future__ import annotations
 
-import numpy as np
+import itertools
+
 from tenpy.models.lattice import TrivialLattice
 from tenpy.models.model import CouplingModel, MPOModel
 from tenpy.networks.mpo import MPO
 from tenpy.networks.site import GroupedSite, SpinHalfFermionSite, SpinSite, set_common_charges
 
-from ..geometry import spin_sites
-from ..states import electron_spin_factor
+
+def add_products(model: CouplingModel, products, where) -> bool:
+    """Add operator ``products`` to a TeNPy ``CouplingModel``; ``where(op)`` gives the MPS site
+    and TeNPy operator name of one factor. Returns whether every coupling joins neighbouring
+    MPS sites (so that TEBD applies)."""
+    nearest = True
+    for product in products:
+        factors = [(*where(op), op.fermionic) for op in product.ops]
+        order = sorted(range(len(factors)), key=lambda k: factors[k][0])  # stable by site
+        fermions = [k for k in order if factors[k][2]]
+        swaps = sum(a > b for a, b in itertools.combinations(fermions, 2))
+        coefficient = product.coefficient * (-1) ** swaps
+        groups = [(site, [factors[k] for k in members])
+                  for site, members in itertools.groupby(order, key=lambda k: factors[k][0])]
+        names = [(site, " ".join(name for _, name, _ in group),
+                  sum(f for *_, f in group) % 2) for site, group in groups]
+        if len(names) == 1:
+            model.add_onsite_term(coefficient, names[0][0], names[0][1])
+        elif len(names) == 2:
+            (i, op_i, odd), (j, op_j, _) = names
+            model.add_coupling_term(coefficient, i, j, op_i + " JW" if odd else op_i, op_j,
+                                    op_string="JW" if odd else "Id")
+            nearest &= j - i == 1
+        else:
+            raise NotImplementedError("operator products on more than two MPS sites")
+    return nearest
 
 
 class SpinTransferChain(CouplingModel, MPOModel):
-    """The conduction chain (N sites) with local spins grouped onto their sites n_j.
+    """The conduction chain (N sites) with each local spin grouped onto its site n_j.
 
-    Each decorated site is a ``GroupedSite`` of a ``SpinHalfFermionSite`` (label ``f``) and a
-    ``SpinSite`` (label ``s``); charges N and 2 S_z are shared. Energies in eV.
-
-    On an open chain with the local spins on consecutive sites every term couples neighbouring
-    MPS sites, and the bond Hamiltonians ``H_bond`` (for TEBD) are built as well. Otherwise
-    (the ring's closing hop (0, N − 1), or exchange between spins further apart) ``H_bond`` is
-    None.
+    On an open chain whose couplings all join neighbouring MPS sites the bond Hamiltonians
+    ``H_bond`` (for TEBD) are built as well; otherwise (the ring's closing hop, exchange between
+    spins further apart) ``H_bond`` is None.
 
     Parameters
     ----------
-    model : dict
-        The resolved ``[model]`` table.
+    model : Model
+        The problem's model (problem/model.py); energies in eV.
+    conserve_sz : bool
+        Conserve 2S_z besides the particle number.
     conserve : bool
-        Conserve particle number and S_z (block-sparse tensors). False only to measure what
-        the conservation saves (``runs/bench/mps_state.py conservation``).
+        Conserve anything at all (block-sparse tensors). False only to measure what the
+        conservation saves (``runs/bench/mps_state.py conservation``).
     """
 
-    def __init__(self, model: dict, conserve: bool = True):
-        self.options = model
+    def __init__(self, model, conserve_sz: bool = True, conserve: bool = True):
+        self.problem_model = model
+        self.conserve_sz = conserve and conserve_sz
         fermion = SpinHalfFermionSite(cons_N="N" if conserve else None,
-                                      cons_Sz="Sz" if conserve else None)
-        local = SpinSite(S=model["spin"], conserve="Sz" if conserve else None)
+                                      cons_Sz="Sz" if self.conserve_sz else None)
+        local = SpinSite(S=model.spin, conserve="Sz" if self.conserve_sz else None)
         set_common_charges([fermion, local], "same")
         decorated = GroupedSite([fermion, local], labels=["f", "s"])
-        self.spin_sites = spin_sites(model)
-        self.decorated = set(int(n) for n in self.spin_sites)
-        N = model["N"]
-        sites = [decorated if x in self.decorated else fermion for x in range(N)]
+        self.spin_sites = list(model.spin_sites)
+        self.decorated = set(self.spin_sites)
+        sites = [decorated if x in self.decorated else fermion for x in range(model.N)]
         lattice = TrivialLattice(sites, bc_MPS="finite")
         CouplingModel.__init__(self, lattice)
-        self._add_terms(model)
+        nearest = add_products(self, model.products(), self.where)
         MPOModel.__init__(self, lattice, self.calc_H_MPO())
-        nearest = model["boundary"] == "open" and np.all(np.abs(np.diff(self.spin_sites)) == 1)
         self.H_bond = self.calc_H_bond() if nearest else None
+
+    def where(self, op) -> tuple[int, str]:
+        """MPS site and TeNPy operator name of a problem operator."""
+        if op.on == "loc":
+            return self.spin_sites[op.index], op.name + "s"
+        return op.index, self.op(op.name, op.index)
 
     def op(self, name: str, x: int) -> str:
         """Name of a conduction-electron operator on site x ('Cdu' -> 'Cduf' where grouped)."""
         return " ".join(part + ("f" if x in self.decorated else "") for part in name.split())
-
-    def _add_terms(self, model: dict) -> None:
-        N, t_h = model["N"], model["t_h"]
-        bonds = [(x, x + 1) for x in range(N - 1)]
-        if model["boundary"] == "periodic" and N > 2:
-            bonds.append((0, N - 1))
-        for x, y in bonds:  # c†_x c_y = a†_x JW_x (JW between) a_y for x < y
-            for spin in ("u", "d"):
-                self.add_coupling_term(-t_h, x, y, self.op(f"Cd{spin}", x) + " JW",
-                                       self.op(f"C{spin}", y), op_string="JW", plus_hc=True)
-        for j in range(len(self.spin_sites) - 1):
-            a, b = sorted((int(self.spin_sites[j]), int(self.spin_sites[j + 1])))
-            self.add_coupling_term(-model["J_ex"], a, b, "Szs", "Szs")
-            self.add_coupling_term(-model["J_ex"] / 2, a, b, "Sps", "Sms", plus_hc=True)
-        J_sd = model["J_sd"] * electron_spin_factor(model)
-        for x in self.decorated:
-            if model["sd_terms"] in ("full", "zz"):
-                self.add_onsite_term(-J_sd, x, "Szf Szs")
-            if model["sd_terms"] in ("full", "flip"):
-                self.add_onsite_term(-J_sd / 2, x, "Spf Sms")
-                self.add_onsite_term(-J_sd / 2, x, "Smf Sps")
 
     def sum_mpo(self, terms_of_site, width: int, neutral: bool = True) -> MPO:
         """A finite MPO from width×width grids ``terms_of_site(x)``; the sum of all paths from
@@ -96,7 +111,7 @@ class SpinTransferChain(CouplingModel, MPOModel):
         IdR = [None] + [width - 1] * (L - 1) + [0]
         return MPO.from_grids(sites, grids, bc="finite", IdL=IdL, IdR=IdR)
 
-    def creation_mpo(self, packet: np.ndarray, spin: str) -> MPO:
+    def creation_mpo(self, packet, spin: str) -> MPO:
         """c†_{φ s} = Σ_x φ(x) c†_{x s} (s = 'u' or 'd') with its Jordan–Wigner string."""
         def grid(x):
             return [["JW", [(self.op(f"Cd{spin}", x), complex(packet[x]))]], [None, "Id"]]
@@ -117,3 +132,18 @@ class SpinTransferChain(CouplingModel, MPOModel):
                     [None, None, None, None, "Id"]]
 
         return {"up_pairs": self.sum_mpo(up_pairs, 3), "S2": self.sum_mpo(spin_squared, 5)}
+
+
+class LocalSpinChain(CouplingModel, MPOModel):
+    """The local spins alone (their exchange, anisotropy and field), plus a constant ``shift``
+    (eV): L ``SpinSite``s, for the ground state of ``state.local = "ground"``."""
+
+    def __init__(self, model, conserve_sz: bool, shift: float = 0.0):
+        site = SpinSite(S=model.spin, conserve="Sz" if conserve_sz else None)
+        lattice = TrivialLattice([site] * model.L, bc_MPS="finite")
+        CouplingModel.__init__(self, lattice)
+        products = [p for term in model.local_terms() for p in term.products()]
+        add_products(self, products, lambda op: (op.index, op.name))
+        if shift:  # a constant (eV): keeps the excited-state search of DMRG away from E = 0
+            self.add_onsite_term(shift, 0, "Id")
+        MPOModel.__init__(self, lattice, self.calc_H_MPO())

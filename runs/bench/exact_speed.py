@@ -32,7 +32,7 @@ PAPER_STATES = ["singlet", "triplet_0", "triplet_minus", "single_down"]
 def one(solver: str, pair: str, large: bool) -> dict:
     """Run one solver on one state in this process; return timings, memory and the curves."""
     from qst_mps.config import resolve
-    from qst_mps.geometry import output_times
+    from qst_mps.problem.geometry import output_times
     from qst_mps.simulation import simulate
 
     partial = {"state": {"pair": pair}}
@@ -69,9 +69,10 @@ def propagators() -> None:
     from qst_mps.config import resolve
     from qst_mps.exact.backend import ExactBackend
     from qst_mps.exact.propagate import HBAR, ChebyshevPropagator, LanczosPropagator
+    from qst_mps.problem import build
 
-    backend = ExactBackend(resolve())
-    H, psi0 = backend.hamiltonian, backend.psi
+    backend = ExactBackend(build(resolve()))
+    H, psi0 = backend.hamiltonians[0], backend.psi[0]
     times = np.arange(1, 201) * 0.5
     finals = {}
     with threadpool_limits(1, user_api="blas"):

@@ -63,7 +63,7 @@ def use_stock_tdvp() -> None:
     from qst_mps.mps.backend import MPSBackend
 
     def stock(self):
-        evolution = self.config["evolution"]
+        evolution = self.evolution
         return TwoSiteTDVPEngine(self.psi, self.model, {
             "max_N_sites_per_ring": self.model.lat.N_sites_per_ring, "max_dt": 10.0,
             "trunc_params": {"chi_max": evolution["chi_max"], "svd_min": evolution["svd_min"]}})

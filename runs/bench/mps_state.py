@@ -32,12 +32,13 @@ def saved_backend(path: str, conserve: bool = True):
     from qst_mps import results
     from qst_mps.mps.backend import MPSBackend
     from qst_mps.mps.model import SpinTransferChain
+    from qst_mps.problem import build
 
     saved = results.load(path, checkpoint=True)
-    backend = MPSBackend(saved.config)
+    backend = MPSBackend(build(saved.config), saved.config["evolution"])
     backend.load_state(saved["checkpoint"]["backend"])
     if not conserve:
-        backend.model = SpinTransferChain(saved.config["model"], conserve=False)
+        backend.model = SpinTransferChain(backend.problem.model, conserve=False)
         backend.psi = without_charges(backend.psi, backend.model.lat.mps_sites())
     return backend
 
@@ -64,7 +65,7 @@ def seconds_per_fs(backend, fs: float, threads: int | None = None) -> float:
     """Wall seconds per fs of ``fs`` femtoseconds in steps of evolution.dt (after one step)."""
     from threadpoolctl import threadpool_limits
 
-    dt = backend.config["evolution"]["dt"]
+    dt = backend.evolution["dt"]
     times = [backend.time + dt * (k + 1) for k in range(round(fs / dt) + 1)]
     next(backend.evolve(times[:1]))  # builds the engine and its gates
     with threadpool_limits(threads):

@@ -1,6 +1,6 @@
 """Where things sit and when they arrive: spin sites, packet centres, group velocity, t_max = auto.
 
-Lengths in lattice spacings a, times in fs, energies in eV (SPEC §1).
+Lengths in lattice spacings a, times in fs, energies in eV (docs/physics.md).
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import math
 
 import numpy as np
 
-from .config import ConfigError
+from ..config import ConfigError
 
 HBAR = 0.6582119569
 """ħ in eV·fs."""
@@ -19,6 +19,15 @@ PACKET_CLEARANCE = 3.0
 
 PACKET_TAIL = 4.0
 """A packet has 'left' the chain when its centre is this many (spread) widths beyond it."""
+
+
+ONE_ELECTRON = ("single_down", "single")
+"""Pair states that are one electron, in the leading packet φ₂."""
+
+
+def n_packets(state: dict) -> int:
+    """Number of packets (electrons) of the configured pair state: 1 or 2."""
+    return 1 if state["pair"] in ONE_ELECTRON else 2
 
 
 def spin_sites(model: dict) -> np.ndarray:
@@ -167,7 +176,7 @@ def check_and_fill(config: dict) -> None:
         raise ConfigError("state.d", f"must be below the ring length model.N = {N}")
     x1, _ = packet_centres(config)
     for name, key, centre in (("φ₂", "state.x2", x2), ("φ₁", "state.d", x1)):
-        if state["pair"] == "single_down" and name == "φ₁":
+        if n_packets(state) == 1 and name == "φ₁":
             continue
         gap = min(separation(centre, s, N, model["boundary"]) for s in model["spin_sites"])
         if gap < PACKET_CLEARANCE * sigma:
@@ -178,3 +187,44 @@ def check_and_fill(config: dict) -> None:
             )
     if config["evolution"]["t_max"] == "auto":
         auto_t_max(config)
+    _check_model_terms(model)
+    _check_local_state(model, state)
+
+
+def _check_model_terms(model: dict) -> None:
+    """The ranges of the potential entries."""
+    N = model["N"]
+    for first, last, _ in model["potential"]:
+        if not 0 <= first <= last <= N - 1:
+            raise ConfigError(
+                "model.potential", f"entry [{first}, {last}, …] needs 0 <= first <= last <= {N - 1}"
+            )
+
+
+def _check_local_state(model: dict, state: dict) -> None:
+    """The local-spin state against L and S."""
+    L, spin = model["L"], model["spin"]
+    if state["local"] == "pairs":
+        if L % 2:
+            raise ConfigError(
+                "state.local", f"'pairs' needs an even number of spins (model.L = {L})"
+            )
+        if spin != 0.5:
+            raise ConfigError(
+                "state.local_pair", f"pair states are defined for S = 1/2 (model.spin = {spin:g})"
+            )
+    if state["local_Sz"] is not None and state["local"] == "ground":
+        total = L * spin
+        lowered = total - state["local_Sz"]
+        if abs(state["local_Sz"]) > total or abs(lowered - round(lowered)) > 1e-9:
+            allowed = "integer" if float(total).is_integer() else "half-integer"
+            raise ConfigError(
+                "state.local_Sz",
+                f"must be an {allowed} in −{total:g} … {total:g} (L·S = {total:g})",
+            )
+        if any(model["B_loc"][:2]):
+            raise ConfigError(
+                "state.local_Sz",
+                "a transverse model.B_loc mixes the S^z sectors; leave local_Sz out, the ground "
+                "state is then taken over all of them",
+            )

@@ -1,0 +1,152 @@
+"""The problem's initial state as an MPS: the local-spin state (a product, pairs, or the DMRG
+ground state of the spin chain alone) with empty conduction sites, then the electrons added by
+creation-operator MPOs. Both steps are exact up to the compression of sums (svd_min 1e-14)."""
+
+from __future__ import annotations
+
+import time as clock
+
+import numpy as np
+from tenpy.algorithms.dmrg import TwoSiteDMRGEngine
+from tenpy.networks.mps import MPS
+
+from ..config import ConfigError
+from ..exact.basis import local_count
+from ..exact.states import DEGENERACY
+from ..problem.local_spins import PairedSpins, ProductSpins
+from .model import LocalSpinChain
+
+#: DMRG of the local spins: tight enough that energies agree with Lanczos to ~1e-10 eV.
+DMRG_OPTIONS = {
+    "mixer": True,
+    "trunc_params": {"chi_max": 512, "svd_min": 1e-12},
+    "max_E_err": 1e-13,
+    "max_S_err": 1e-8,
+    "min_sweeps": 4,
+    "max_sweeps": 60,
+}
+
+
+def spin_label(lowering: int, spin: float) -> str:
+    """TeNPy's state label of a spin's basis state with lowering l (m = S − l)."""
+    return str(float(spin - lowering))
+
+
+def local_tensors(problem, conserve_sz: bool) -> tuple[list, dict]:
+    """The local-spin state as dense MPS tensors on the spin chain alone: one (2S+1, χL, χR)
+    array per spin, indexed by lowering l; and what it took to make them (``info``)."""
+    local, L = problem.local, problem.model.L
+    info = {}
+    if isinstance(local, ProductSpins):
+        return [v.reshape(-1, 1, 1) for v in local.vectors], info
+    if isinstance(local, PairedSpins):  # first spin: its state on the bond; second: the pair
+        d = local.pair.shape[0]
+        first = np.zeros((d, 1, d), dtype=complex)
+        first[np.arange(d), 0, np.arange(d)] = 1.0
+        second = local.pair.T.reshape(d, d, 1).astype(complex)
+        return [first, second] * (L // 2), info
+    return ground_tensors(problem, conserve_sz, info), info
+
+
+def _spread(L: int, lowered: int) -> list[int]:
+    """Lowerings of a product state with ``lowered`` quanta spread evenly over L spins."""
+    return [(j + 1) * lowered // L - j * lowered // L for j in range(L)]
+
+
+def ground_tensors(problem, conserve_sz: bool, info: dict) -> list:
+    """DMRG ground state of the local spins alone (TeNPy's ``TwoSiteDMRGEngine``), refused when
+    degenerate within :data:`~qst_mps.exact.states.DEGENERACY` (a second DMRG run orthogonal to
+    the first gives the gap)."""
+    model, local = problem.model, problem.local
+    S, L = model.spin, model.L
+    lowered = local.lowered
+    if lowered is not None and local_count(L, round(2 * S), lowered) == 1:
+        sole = np.zeros((L, round(2 * S) + 1), dtype=complex)
+        sole[np.arange(L), _spread(L, lowered)] = 1.0
+        return [v.reshape(-1, 1, 1) for v in sole]
+    started = clock.perf_counter()
+    conserve = conserve_sz and lowered is not None
+    chain = LocalSpinChain(model, conserve)
+    sites = chain.lat.mps_sites()
+    lowerings = _spread(L, lowered if lowered is not None else 0)
+    labels = [spin_label(lowering, S) for lowering in lowerings]
+    psi = MPS.from_product_state(sites, labels, bc="finite")
+    energy, psi = TwoSiteDMRGEngine(psi, chain, dict(DMRG_OPTIONS)).run()
+    shifted = LocalSpinChain(model, conserve, shift=-abs(energy) - 1.0)
+    excited = MPS.from_product_state(sites, labels, bc="finite")
+    if not conserve:
+        excited.perturb({"N_steps": 4, "trunc_params": {"chi_max": 4}}, close_1=False)
+    gap_energy, _ = TwoSiteDMRGEngine(excited, shifted, dict(DMRG_OPTIONS),
+                                      orthogonal_to=[psi]).run()
+    gap = gap_energy + abs(energy) + 1.0 - energy
+    info.update({"ground_energy": energy, "ground_gap": gap,
+                 "ground_chi": int(max(psi.chi)),
+                 "ground_state_wall_time": clock.perf_counter() - started})
+    if gap < DEGENERACY:
+        sector = (f"in the sector of state.local_Sz = {L * S - lowered:g} "
+                  if lowered is not None else "")
+        raise ConfigError(
+            "state.local",
+            f"the ground state of the local spins is degenerate {sector}(gap {gap:.1e} eV < "
+            f"{DEGENERACY:g} eV); lift it with a term that splits it (model.J_ex, "
+            "model.J_ex_z, model.D, a field model.B_loc) or pick another sector with "
+            "state.local_Sz",
+        )
+    tensors = []
+    for j, site in enumerate(sites):
+        B = psi.get_B(j, form="B").to_ndarray()  # (vL, p, vR), p in the site's own basis
+        dense = np.zeros((round(2 * S) + 1, B.shape[0], B.shape[2]), dtype=complex)
+        for lowering in range(round(2 * S) + 1):
+            dense[lowering] = B[:, site.state_labels[spin_label(lowering, S)], :]
+        tensors.append(dense)
+    return tensors
+
+
+def embed(chain, tensors) -> MPS:
+    """The MPS of the full chain: empty conduction sites, and the local spins' tensors on
+    their sites (the bond index is carried through the empty sites between spins)."""
+    sites = chain.lat.mps_sites()
+    position = {x: j for j, x in enumerate(chain.spin_sites)}
+    spin = chain.problem_model.spin
+    bond = 1
+    Bflat = []
+    for x, site in enumerate(sites):
+        if x in position:
+            spin_tensor = tensors[position[x]]
+            B = np.zeros((site.dim, *spin_tensor.shape[1:]), dtype=complex)
+            for lowering in range(spin_tensor.shape[0]):
+                label = f"empty_f {spin_label(lowering, spin)}_s"
+                B[site.state_labels[label]] = spin_tensor[lowering]
+            bond = spin_tensor.shape[2]
+        else:
+            B = np.zeros((site.dim, bond, bond), dtype=complex)
+            B[site.state_labels["empty"]] = np.eye(bond)
+        Bflat.append(B)
+    psi = MPS.from_Bflat(sites, Bflat, bc="finite", permute=False, form=None)
+    psi.canonical_form()
+    return psi
+
+
+def initial_mps(chain, problem) -> tuple[MPS, dict]:
+    """The initial MPS: the local-spin state embedded, then each electron unit
+    U = Σ w[s…] c†_{φ1 s1} … applied as a sum of creation-MPO products. Returns (MPS, info)."""
+    tensors, info = local_tensors(problem, chain.conserve_sz)
+    base = embed(chain, tensors)
+    names = ("u", "d")
+    total = base
+    for unit in reversed(problem.electrons.units):  # the state is U_0 U_1 … |local⟩
+        packets = unit.packets
+        summed = None
+        for spins, weight in np.ndenumerate(unit.spin):
+            if weight == 0:
+                continue
+            psi = total.copy()
+            for packet, s in reversed(list(zip(packets, spins, strict=True))):
+                chain.creation_mpo(packet, names[s]).apply_naively(psi)
+            psi.canonical_form()
+            psi.norm *= weight
+            summed = psi if summed is None else summed.add(psi, 1.0, 1.0)
+        summed.canonical_form()
+        total = summed
+    total.norm = 1.0  # canonical_form does not reset the norm (TeNPy 1.1.1)
+    return total, info

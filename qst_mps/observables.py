@@ -1,0 +1,137 @@
+"""Every observable, declared once: name, meaning, units, axes, and who computes it.
+
+A *measured* observable is computed by the backend at each output time (each backend has one
+function per name: ``exact/observables.py``, ``mps/observables.py``). A *derived* one is computed
+here from measured ones, for every backend alike. The driver asks :func:`measured` what to
+request and :func:`assemble` for the arrays of a result file; the result writer and the plots
+take units and labels from :data:`REGISTRY`.
+
+Units: energies in eV, times in fs, spins in units of ħ (the electron spin convention-scaled:
+×2 with ``electron_spin = "pauli"``, see docs/physics.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Observable:
+    """One observable.
+
+    Attributes
+    ----------
+    name : str
+        Dataset name in result files.
+    long_name : str
+        What it is, for labels and the ``long_name`` attribute.
+    units : str
+        Units of its values.
+    dims : tuple of str
+        Its axes after ``time``.
+    applies : callable
+        ``applies(problem)``: whether a run records it.
+    derive : callable or None
+        ``derive(data, problem)`` from the arrays already assembled; None: measured by the
+        backend.
+    backends : tuple of str
+        Backends that record it.
+    """
+
+    name: str
+    long_name: str
+    units: str
+    dims: tuple
+    applies: Callable = lambda problem: True
+    derive: Callable | None = None
+    backends: tuple = ("exact", "mps")
+
+
+def _two_electrons(problem) -> bool:
+    return problem.n_electrons == 2
+
+
+def _pair_probabilities(data, problem) -> np.ndarray:
+    """P(S), P(T+), P(T0), P(T−) of two electrons: P(T±) = P(N↑ = 2 or 0),
+    P(S) = 1 − ⟨S_el²⟩/2, P(T0) = P(N↑ = 1) − P(S)."""
+    up = data["electron_up_probabilities"]
+    singlet = 1 - data["electron_spin_squared"] / 2
+    return np.stack([singlet, up[:, 2], up[:, 1] - singlet, up[:, 0]], axis=1)
+
+
+def _total_sz(data, problem) -> np.ndarray:
+    return data["sigma_z_el"] / problem.model.electron_scale + data["S_z_loc"].sum(axis=1)
+
+
+REGISTRY: dict[str, Observable] = {o.name: o for o in [
+    # measured by the backends
+    Observable("sigma_el", "total electron spin ⟨Σ_x s_x⟩ (convention-scaled)", "hbar",
+               ("component",)),
+    Observable("S_loc", "local spin ⟨S_j⟩", "hbar", ("local_spin", "component")),
+    Observable("electron_spin_squared", "⟨S_el²⟩ of the electrons' total spin (spin-½ units)",
+               "hbar^2", ()),
+    Observable("electron_up_probabilities", "probability that n of the electrons are up", "1",
+               ("n_up",)),
+    Observable("density", "electron density ⟨n_x⟩", "1", ("site",)),
+    Observable("norm", "norm ⟨ψ|ψ⟩", "1", ()),
+    Observable("energy", "energy ⟨H⟩", "eV", ()),
+    Observable("chi_max_bond", "largest MPS bond dimension", "1", (), backends=("mps",)),
+    Observable("bond_dimensions", "MPS bond dimension of bond (x, x+1)", "1", ("bond",),
+               backends=("mps",)),
+    Observable("truncation_error", "discarded weight summed over all truncations so far", "1",
+               (), backends=("mps",)),
+    # derived here
+    Observable("sigma_z_el", "electron spin ⟨Σ_x s^z_x⟩ (convention-scaled; paper Eq. 5)",
+               "hbar", (), derive=lambda data, problem: data["sigma_el"][:, 2]),
+    Observable("delta_sigma_z", "spin transfer Δσ_z = |σ_z(t) − σ_z(0)|", "hbar", (),
+               derive=lambda data, problem: np.abs(data["sigma_z_el"] - data["sigma_z_el"][0])),
+    Observable("S_z_loc", "local spin ⟨S^z_j⟩", "hbar", ("local_spin",),
+               derive=lambda data, problem: data["S_loc"][:, :, 2]),
+    Observable("S_z_total", "total S_z, electrons in spin-½ units (conserved)", "hbar", (),
+               derive=_total_sz),
+    Observable("pair_spin_probabilities", "P(singlet), P(T+), P(T0), P(T−) of the pair", "1",
+               ("pair_state",), applies=_two_electrons, derive=_pair_probabilities),
+]}
+
+
+def measured(problem, backend: str) -> list[str]:
+    """Names the backend measures at every output time for this problem."""
+    return [o.name for o in REGISTRY.values()
+            if o.derive is None and backend in o.backends and o.applies(problem)]
+
+
+def assemble(records: list[dict], times, problem) -> dict:
+    """Arrays (time first) of the measured records, then every derived observable that
+    applies; other per-time entries of the records (such as wall times) are kept as they are."""
+    data = {"time": np.asarray(times, dtype=float)}
+    for key in records[0]:
+        data[key] = np.asarray([r[key] for r in records])
+    for o in REGISTRY.values():
+        if o.derive is not None and o.applies(problem):
+            data[o.name] = o.derive(data, problem)
+    return data
+
+
+def upgrade_legacy(saved: dict, problem) -> dict:
+    """The measured observables of a result file written before ``sigma_el`` existed (S_z
+    conserving runs of one or two electrons), from the datasets it has; other files unchanged."""
+    if "sigma_el" in saved or "sigma_z_el" not in saved:
+        return saved
+    upgraded = dict(saved)
+    zeros = np.zeros_like(saved["sigma_z_el"])
+    upgraded["sigma_el"] = np.stack([zeros, zeros, saved["sigma_z_el"]], axis=-1)
+    local = saved["S_z_loc"]
+    upgraded["S_loc"] = np.stack([np.zeros_like(local), np.zeros_like(local), local], axis=-1)
+    norm = saved["norm"]
+    if problem.n_electrons == 2:
+        singlet, plus, zero, minus = saved["pair_spin_probabilities"].T
+        upgraded["electron_spin_squared"] = 2 * (norm - singlet)
+        upgraded["electron_up_probabilities"] = np.stack([minus, singlet + zero, plus], axis=1)
+    else:
+        up = saved["sigma_z_el"] / problem.model.electron_scale + norm / 2
+        upgraded["electron_spin_squared"] = 0.75 * norm
+        upgraded["electron_up_probabilities"] = np.stack([norm - up, up], axis=1)
+    return upgraded

@@ -1,0 +1,87 @@
+"""The problem, described once: the model (terms of H on the lattice), the initial state
+(electrons ⊗ local spins) and the output times. Physics only: no files, no command line, no
+backend. Both backends build from a :class:`Problem`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .electrons import Packets, packet_state, pair_spin_tensor, single_spin_vector
+from .geometry import n_packets, output_times, packet_centres
+from .local_spins import local_state
+from .model import Model, build_model
+from .terms import changes_sz
+
+
+@dataclass(frozen=True)
+class Problem:
+    """What a run simulates.
+
+    Attributes
+    ----------
+    model : Model
+        Lattice and terms of H (eV).
+    electrons : Packets
+        The initial conduction electrons.
+    local : ProductSpins | PairedSpins | GroundSpins
+        The initial local spins.
+    times : ndarray
+        Output times (fs), from 0 to t_max.
+    """
+
+    model: Model
+    electrons: Packets
+    local: object
+    times: np.ndarray
+
+    @property
+    def n_electrons(self) -> int:
+        return self.electrons.n_electrons
+
+    def initial_lowering(self) -> int | None:
+        """The conserved number q of ↓ electrons plus lowered local quanta, if the initial state
+        has a definite total S_z (q = n_e/2 + L·S − S_z_total), else None."""
+        downs, local = self.electrons.n_down_values(), self.local.lowering()
+        if len(downs) != 1 or local is None:
+            return None
+        return downs.pop() + local
+
+    @property
+    def conserves_sz(self) -> bool:
+        """Whether the run can work in one S_z sector: H conserves S_z and the state has one."""
+        return self.model.conserves_sz and self.initial_lowering() is not None
+
+    @property
+    def local_stationary(self) -> bool:
+        """Whether the local spins away from the electrons stay as they are: fully polarized
+        along z under local terms that conserve S_z (an eigenstate of their part of H)."""
+        return self.local.polarized_along_z() and not any(
+            changes_sz(p) for t in self.model.local_terms() for p in t.products())
+
+
+def electrons_of(config: dict) -> Packets:
+    """The initial conduction electrons of a resolved configuration."""
+    model, state = config["model"], config["state"]
+    periodic = model["boundary"] == "periodic"
+    x1, x2 = packet_centres(config)
+    args = (model["N"],)
+    kwargs = dict(k_e=state["k_e"], sigma_d=state["sigma_d"], periodic=periodic)
+    if n_packets(state) == 1:
+        if state["pair"] == "single_down":
+            spin = np.array([0.0, 1.0], dtype=complex)
+        else:
+            spin = single_spin_vector(state["spin_theta"], state["spin_phi"])
+        return Packets((packet_state(*args, (x2,), spin=spin, **kwargs),))
+    spin = pair_spin_tensor(state["pair"], state["theta"])
+    return Packets((packet_state(*args, (x1, x2), spin=spin, **kwargs),))
+
+
+def build(config: dict) -> Problem:
+    """The :class:`Problem` of a resolved configuration."""
+    model = build_model(config["model"])
+    fields_along_z = not any(config["model"]["B_loc"][:2])
+    local = local_state(config["state"], model.L, model.spin, fields_along_z)
+    return Problem(model, electrons_of(config), local, output_times(config))

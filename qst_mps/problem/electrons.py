@@ -1,0 +1,109 @@
+"""Initial states of the conduction electrons (docs/physics.md, "Initial states").
+
+Electrons in packets are described by units. A unit is a few packets φ_i(x) and a spin tensor w:
+
+    U = Σ_{s1 … sr} w[s1, …, sr] c†_{φ1 s1} … c†_{φr sr},      c†_{φ s} = Σ_x φ(x) c†_{x s},
+
+with s = 0 (↑) or 1 (↓). The state is U_0 U_1 … |0⟩ / norm: products of creation operators on the
+vacuum, so it is antisymmetric, and the norm is taken after antisymmetrizing (packets may overlap).
+The paper's pair is one unit of two packets, a single electron one unit of one packet.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+import numpy as np
+
+UP, DOWN = 0, 1
+
+
+def gaussian_packet(
+    N: int, centre: float, k_e: float, sigma_d: float, periodic: bool
+) -> np.ndarray:
+    """Paper Eq. 4 on sites 0 … N-1: (σ_d √π)^(-1/2) exp(i k_e Δx − Δx²/(2σ_d²)).
+
+    On a ring Δx is the minimal-image displacement, so a packet near site 0 wraps around.
+    The packet is not renormalized on the lattice (its lattice norm is 1 up to ~1e-16 for σ_d ≳ 1).
+    """
+    dx = np.arange(N) - centre
+    if periodic:
+        dx = (dx + N / 2) % N - N / 2
+    return np.exp(1j * k_e * dx - dx**2 / (2 * sigma_d**2)) / np.sqrt(sigma_d * np.sqrt(np.pi))
+
+
+def pair_spin_tensor(pair: str, theta: float = 0.0) -> np.ndarray:
+    """Spin amplitudes w[s, s'] of c†_{φ1 s} c†_{φ2 s'} for the pair states of docs/physics.md."""
+    w = np.zeros((2, 2), dtype=complex)
+    if pair in ("singlet", "triplet_0", "theta"):
+        phase = {"singlet": 1.0, "triplet_0": -1.0}.get(pair, np.exp(1j * theta))
+        w[UP, DOWN], w[DOWN, UP] = 1 / np.sqrt(2), -phase / np.sqrt(2)
+    elif pair == "triplet_minus":
+        w[DOWN, DOWN] = 1.0
+    elif pair == "triplet_plus":
+        w[UP, UP] = 1.0
+    else:
+        raise ValueError(f"unknown pair state {pair!r}")
+    return w
+
+
+def single_spin_vector(theta: float, phi: float) -> np.ndarray:
+    """Amplitudes (↑, ↓) of a spin ½ along (θ, φ): (cos θ/2, e^{iφ} sin θ/2)."""
+    return np.array([np.cos(theta / 2), np.exp(1j * phi) * np.sin(theta / 2)], dtype=complex)
+
+
+@dataclass(frozen=True)
+class PacketUnit:
+    """Packets (each an array of N amplitudes) and their spin tensor (one axis per packet)."""
+
+    packets: tuple
+    spin: np.ndarray
+
+
+@dataclass(frozen=True)
+class Packets:
+    """Electrons in Gaussian packets: the product of the ``units`` on the vacuum."""
+
+    units: tuple
+
+    @property
+    def packets(self) -> list:
+        """Every packet, in the order of the creation operators."""
+        return [p for unit in self.units for p in unit.packets]
+
+    @property
+    def n_electrons(self) -> int:
+        return len(self.packets)
+
+    def spin_terms(self):
+        """Yield (spins, amplitude) for every nonzero entry of the product of the units' spin
+        tensors: the state is Σ amplitude · Π_i c†_{φ_i spins[i]} |0⟩ / norm."""
+        per_unit = [[(s, w) for s, w in np.ndenumerate(u.spin) if w != 0] for u in self.units]
+        for combination in itertools.product(*per_unit):
+            spins = tuple(s for unit_spins, _ in combination for s in unit_spins)
+            yield spins, complex(np.prod([w for _, w in combination]))
+
+    def n_down_values(self) -> set:
+        """The numbers of ↓ electrons the state holds."""
+        return {sum(spins) for spins, _ in self.spin_terms()}
+
+    def norm_squared(self) -> float:
+        """⟨Ψ|Ψ⟩ of Σ amplitude Π c†|0⟩ before normalizing: Σ_{a,b} w_a* w_b det G_ab, with
+        G_ab[i, j] = δ(a_i, b_j) ⟨φ_i|φ_j⟩ (Wick's theorem)."""
+        phi = np.array(self.packets)
+        overlap = phi.conj() @ phi.T
+        terms = list(self.spin_terms())
+        total = 0.0
+        for a, wa in terms:
+            for b, wb in terms:
+                same = np.equal.outer(np.asarray(a), np.asarray(b))
+                total += np.conj(wa) * wb * np.linalg.det(np.where(same, overlap, 0.0))
+        return float(np.real(total))
+
+
+def packet_state(N: int, centres, k_e: float, sigma_d: float, periodic: bool,
+                 spin: np.ndarray) -> PacketUnit:
+    """One unit: packets at ``centres`` (a) with the spin tensor ``spin``."""
+    packets = tuple(gaussian_packet(N, c, k_e, sigma_d, periodic) for c in centres)
+    return PacketUnit(packets, np.asarray(spin, dtype=complex))

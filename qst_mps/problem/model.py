@@ -1,0 +1,92 @@
+"""The model: the lattice (conduction sites, local spins and where they sit) and the terms of H.
+
+Built once from the resolved ``[model]`` table; both backends translate :attr:`Model.terms`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .geometry import spin_sites
+from .terms import (
+    ElectronField,
+    Exchange,
+    Hopping,
+    Hubbard,
+    LocalField,
+    Potential,
+    SdExchange,
+    SingleIon,
+    changes_sz,
+)
+
+
+@dataclass(frozen=True)
+class Model:
+    """N conduction sites, L local spins S on the sites ``spin_sites``, and the terms of H.
+
+    ``electron_scale`` is 1 for s = σ/2 and 2 for the Pauli convention (``electron_spin``); it
+    scales the reported electron spin. ``S_z_total`` is always in spin-½ units.
+    """
+
+    N: int
+    L: int
+    spin: float
+    spin_sites: tuple
+    periodic: bool
+    electron_scale: float
+    terms: tuple
+
+    def products(self):
+        """Every operator product of every term."""
+        for term in self.terms:
+            yield from term.products()
+
+    @property
+    def conserves_sz(self) -> bool:
+        """Whether H commutes with the total S_z (no transverse field)."""
+        return not any(changes_sz(p) for p in self.products())
+
+    def local_terms(self) -> tuple:
+        """The terms that act on the local spins alone."""
+        return tuple(t for t in self.terms if isinstance(t, Exchange | SingleIon | LocalField))
+
+    def electron_terms(self) -> tuple:
+        """The terms that act on the conduction electrons alone."""
+        return tuple(t for t in self.terms
+                     if isinstance(t, Hopping | Hubbard | Potential | ElectronField))
+
+
+def build_model(model: dict) -> Model:
+    """The :class:`Model` of a resolved ``[model]`` table (docs/physics.md, "Hamiltonian")."""
+    N, L = model["N"], model["L"]
+    periodic = model["boundary"] == "periodic"
+    sites = tuple(int(n) for n in spin_sites(model))
+    scale = 2.0 if model["electron_spin"] == "pauli" else 1.0
+    bonds = [(x, x + 1) for x in range(N - 1)]
+    if periodic and N > 2:
+        bonds.append((N - 1, 0))
+    terms = [Hopping(model["t_h"], tuple(bonds))]
+    J_z = model["J_ex"] if model["J_ex_z"] is None else model["J_ex_z"]
+    if L > 1 and (model["J_ex"] or J_z):
+        terms.append(Exchange(model["J_ex"], J_z, tuple((j, j + 1) for j in range(L - 1))))
+    if model["D"]:
+        terms.append(SingleIon(model["D"], tuple(range(L))))
+    if any(model["B_loc"]):
+        terms.append(LocalField(tuple(model["B_loc"]), tuple(range(L))))
+    J_sd = model["J_sd"] * scale
+    zz, flip = model["sd_terms"] in ("full", "zz"), model["sd_terms"] in ("full", "flip")
+    if J_sd:
+        terms.append(SdExchange(J_sd if zz else 0.0, J_sd if flip else 0.0,
+                                tuple((x, j) for j, x in enumerate(sites))))
+    if any(model["B_el"]):
+        terms.append(ElectronField(tuple(model["B_el"]), tuple(range(N))))
+    if model["U"]:
+        terms.append(Hubbard(model["U"], tuple(range(N))))
+    if model["potential"]:
+        values = [0.0] * N
+        for first, last, V in model["potential"]:
+            for x in range(first, last + 1):
+                values[x] += V
+        terms.append(Potential(tuple((x, v) for x, v in enumerate(values) if v)))
+    return Model(N, L, model["spin"], sites, periodic, scale, tuple(terms))
