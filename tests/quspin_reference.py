@@ -1,8 +1,11 @@
-"""An independent solution of SPEC §1–3 with QuSpin, built from QuSpin's own operator strings.
+"""An independent solution of the model of docs/physics.md with QuSpin, built from QuSpin's own
+operator strings and read straight from the configuration keys.
 
-Shares no code with qst_mps: the packets (Eq. 4), the pair states (Eq. 8, SPEC §2), the
-Hamiltonian and every observable are written here again. The initial state is made by applying
-QuSpin creation operators c†_{φ s} = Σ_x φ(x) c†_{x s} to the vacuum, so no basis ordering or
+Shares no code with qst_mps: the packets (Eq. 4), the pair states (Eq. 8), the local-spin states
+(product, Néel, spin-coherent by its closed form, pairs, the ground state by QuSpin's own
+diagonalization), every term of the Hamiltonian and every observable are written here again.
+The initial state is made by applying QuSpin operators (creation operators c†_{φ s} = Σ_x φ(x)
+c†_{x s}, spin lowering operators) to the vacuum with all local spins up, so no basis ordering or
 fermionic sign convention is assumed. Used by the tests and by ``runs/bench/exact_speed.py``.
 
 QuSpin's tensor basis splits operator strings at the first '|': strings here read
@@ -13,6 +16,7 @@ from __future__ import annotations
 
 import time
 from fractions import Fraction
+from math import comb, factorial
 
 import numpy as np
 from quspin.basis import spin_basis_1d, spinful_fermion_basis_1d, tensor_basis
@@ -22,7 +26,8 @@ from quspin.tools.evolution import expm_multiply_parallel
 HBAR = 0.6582119569  # eV fs
 NO_CHECKS = dict(check_herm=False, check_pcon=False, check_symm=False)
 
-SECTORS = {  # (N↑, N↓) sectors reached from each initial state, plus those used to build it
+SECTORS = {  # (N↑, N↓) sectors reached from each initial state, plus those used to build it,
+    # when the local spins start up and nothing turns the spins (the paper's scenario)
     "single_down": [(0, 0), (0, 1), (1, 0)],
     "triplet_plus": [(0, 0), (1, 0), (2, 0)],
 }
@@ -35,10 +40,27 @@ def packet(N, centre, k_e, sigma, periodic):
     return np.exp(1j * k_e * x - x**2 / (2 * sigma**2)) / np.sqrt(sigma * np.sqrt(np.pi))
 
 
+def coherent(spin, theta, phi):
+    """Amplitudes of |S, m⟩, m = S, S − 1, …, −S, of the spin-coherent state along (θ, φ):
+    √C(2S, S−m) cos(θ/2)^{S+m} sin(θ/2)^{S−m} e^{−iφm} (the closed form of
+    e^{−iφS^z} e^{−iθS^y}|S, S⟩)."""
+    two_s = round(2 * spin)
+    out = []
+    for lowering in range(two_s + 1):
+        m = spin - lowering
+        out.append(np.sqrt(comb(two_s, lowering)) * np.cos(theta / 2) ** (two_s - lowering)
+                   * np.sin(theta / 2) ** lowering * np.exp(-1j * phi * m))
+    return np.array(out)
+
+
 def identity_like(matrix):
     import scipy.sparse as sp
 
     return sp.identity(matrix.shape[0], format="csr", dtype=matrix.dtype)
+
+
+def _vector(value):
+    return [0.0, 0.0, float(value)] if np.isscalar(value) else [float(v) for v in value]
 
 
 class QuSpinReference:
@@ -48,16 +70,27 @@ class QuSpinReference:
         started = time.perf_counter()
         model, state = config["model"], config["state"]
         self.N, self.L = N, L = model["N"], model["L"]
+        self.spin = model["spin"]
         self.sites = list(model["spin_sites"])
         self.pair = state["pair"]
+        self.n_electrons = 1 if self.pair in ("single_down", "single") else 2
         self.scale = 2.0 if model["electron_spin"] == "pauli" else 1.0
-        sectors = SECTORS.get(self.pair, [(0, 0), (1, 0), (0, 1), (1, 1), (2, 0)])
-        if self.pair == "triplet_minus":
-            sectors = sectors + [(0, 2)]
-        spin = str(Fraction(model["spin"]))
-        self.basis = tensor_basis(
-            spin_basis_1d(L, S=spin, pauli=0), spinful_fermion_basis_1d(N, Nf=sectors)
-        )
+        self.B_loc = _vector(model.get("B_loc", 0.0))
+        self.B_el = _vector(model.get("B_el", 0.0))
+        local = state.get("local", "up")
+        paper_scenario = (local == "up" and self.pair != "single" and not any(self.B_loc[:2])
+                          and not any(self.B_el[:2]))
+        if paper_scenario:
+            sectors = SECTORS.get(self.pair, [(0, 0), (1, 0), (0, 1), (1, 1), (2, 0)])
+            if self.pair == "triplet_minus":
+                sectors = sectors + [(0, 2)]
+        else:  # every sector with at most as many electrons as the state
+            sectors = [(u, d) for u in range(3) for d in range(3)
+                       if u + d <= self.n_electrons]
+        self.local_basis = spin_basis_1d(L, S=str(Fraction(self.spin)), pauli=0)
+        self.fermion_basis = spinful_fermion_basis_1d(N, Nf=sectors)
+        self.basis = tensor_basis(self.local_basis, self.fermion_basis)
+        self.complex = bool(self.B_loc[1] or self.B_el[1])
         self.H = self._hamiltonian(model)
         self.psi0 = self._initial_state(model, state)
         self.timings = {"build": time.perf_counter() - started}
@@ -65,8 +98,25 @@ class QuSpinReference:
     def op(self, terms, dtype=np.complex128):
         return hamiltonian(terms, [], basis=self.basis, dtype=dtype, **NO_CHECKS)
 
+    def local_terms(self, model, prefix="", suffix="||"):
+        """The local spins' exchange, anisotropy and field, as QuSpin static terms."""
+        L, J_ex = self.L, model["J_ex"]
+        J_z = J_ex if model.get("J_ex_z") is None else model["J_ex_z"]
+        chain = [[-J_z, j, j + 1] for j in range(L - 1)]
+        half_chain = [[-J_ex / 2, j, j + 1] for j in range(L - 1)]
+        terms = [["zz" + suffix, chain], ["+-" + suffix, half_chain],
+                 ["-+" + suffix, half_chain]]
+        D = model.get("D", 0.0)
+        if D:
+            terms.append(["zz" + suffix, [[-D, j, j] for j in range(L)]])
+        bx, by, bz = self.B_loc
+        terms += [["z" + suffix, [[-bz, j] for j in range(L)]],
+                  ["+" + suffix, [[-(bx - 1j * by) / 2, j] for j in range(L)]],
+                  ["-" + suffix, [[-(bx + 1j * by) / 2, j] for j in range(L)]]]
+        return terms
+
     def _hamiltonian(self, model):
-        N, L, t, J_ex = self.N, self.L, model["t_h"], model["J_ex"]
+        N, t = self.N, model["t_h"]
         J_sd = model["J_sd"] * self.scale
         bonds = [(x, x + 1) for x in range(N - 1)]
         if model["boundary"] == "periodic":
@@ -74,9 +124,7 @@ class QuSpinReference:
         hop, hop_back = [[-t, x, y] for x, y in bonds], [[t, x, y] for x, y in bonds]
         # c†_y c_x = -c_x c†_y: QuSpin's own idiom for the conjugate hop
         terms = [["|+-|", hop], ["|-+|", hop_back], ["||+-", hop], ["||-+", hop_back]]
-        chain = [[-J_ex, j, j + 1] for j in range(L - 1)]
-        half_chain = [[-J_ex / 2, j, j + 1] for j in range(L - 1)]
-        terms += [["zz||", chain], ["+-||", half_chain], ["-+||", half_chain]]
+        terms += self.local_terms(model)
         if model["sd_terms"] in ("full", "zz"):  # -J_sd s^z S^z, s^z = (n↑ - n↓)/2
             terms += [["z|n|", [[-J_sd / 2, j, n] for j, n in enumerate(self.sites)]],
                       ["z||n", [[J_sd / 2, j, n] for j, n in enumerate(self.sites)]]]
@@ -84,8 +132,91 @@ class QuSpinReference:
             # -J_sd/2 (c†↑ c↓ S⁻ + c†↓ c↑ S⁺);  c†↓ c↑ = -c↑ c†↓
             terms += [["-|+|-", [[-J_sd / 2, j, n, n] for j, n in enumerate(self.sites)]],
                       ["+|-|+", [[J_sd / 2, j, n, n] for j, n in enumerate(self.sites)]]]
-        return hamiltonian(terms, [], basis=self.basis, dtype=np.float64, check_symm=False,
-                           check_pcon=False)
+        bx, by, bz = self.B_el  # -B·s_x: s^z = (n↑ - n↓)/2, s⁺ = c†↑ c↓, s⁻ = c†↓ c↑ = -c↑ c†↓
+        xs = range(N)
+        terms += [["|n|", [[-bz / 2, x] for x in xs]], ["||n", [[bz / 2, x] for x in xs]],
+                  ["|+|-", [[-(bx - 1j * by) / 2, x, x] for x in xs]],
+                  ["|-|+", [[(bx + 1j * by) / 2, x, x] for x in xs]]]
+        U = model.get("U", 0.0)
+        if U:
+            terms.append(["|n|n", [[U, x, x] for x in xs]])
+        V = np.zeros(N)
+        for first, last, value in model.get("potential", []):
+            V[first:last + 1] += value
+        terms += [["|n|", [[V[x], x] for x in xs if V[x]]],
+                  ["||n", [[V[x], x] for x in xs if V[x]]]]
+        terms = [t for t in terms if t[1]]
+        dtype = np.complex128 if self.complex else np.float64
+        if not self.complex:  # real coefficients: drop the zero imaginary parts
+            terms = [[s, [[np.real(c), *rest] for c, *rest in lst]] for s, lst in terms]
+        return hamiltonian(terms, [], basis=self.basis, dtype=dtype, check_symm=False,
+                           check_pcon=False, check_herm=False)
+
+    def _lower(self, j, psi, times):
+        lower = self.op([["-||", [[1.0, j]]]])
+        for _ in range(times):
+            psi = lower.dot(psi)
+        return psi
+
+    def _local_state(self, model, state, start):
+        """The local-spin state, by lowering operators on the all-up vacuum ``start``."""
+        L, spin, two_s = self.L, self.spin, round(2 * self.spin)
+        local = state.get("local", "up")
+        # (S⁻)^l |S, S⟩ = √((2S)! l! / (2S − l)!) |S, S − l⟩
+        norm = [np.sqrt(factorial(two_s) * factorial(k) / factorial(two_s - k))
+                for k in range(two_s + 1)]
+        if local == "pairs":
+            pair = {"singlet": {(0, 1): 1, (1, 0): -1}, "triplet_0": {(0, 1): 1, (1, 0): 1},
+                    "triplet_plus": {(0, 0): np.sqrt(2)},
+                    "triplet_minus": {(1, 1): np.sqrt(2)}}[state["local_pair"]]
+            psi = start
+            for j in range(0, L, 2):
+                psi = sum(a / np.sqrt(2) * self._lower(j, self._lower(j + 1, psi, b), a_low)
+                          for (a_low, b), a in pair.items())
+            return psi
+        if local == "ground":
+            return self._ground(model, state, start)
+        vectors = {"up": [np.eye(two_s + 1)[0]] * L, "down": [np.eye(two_s + 1)[two_s]] * L,
+                   "neel": [np.eye(two_s + 1)[0 if j % 2 == 0 else two_s] for j in range(L)],
+                   "tilted": [coherent(spin, state.get("local_theta", 0.0),
+                                       state.get("local_phi", 0.0))] * L}[local]
+        psi = start
+        for j, v in enumerate(vectors):
+            psi = sum(v[k] / norm[k] * self._lower(j, psi, k) for k in range(two_s + 1) if v[k])
+        return psi
+
+    def _ground(self, model, state, start):
+        """The local spins' ground state by QuSpin's diagonalization (Nup = L·S + local_Sz when
+        the field is along z), placed next to the fermion vacuum of ``start``."""
+        L, spin = self.L, self.spin
+        total = L * spin
+        if not any(self.B_loc[:2]):
+            local_sz = state.get("local_Sz")
+            if local_sz is None:
+                local_sz = 0.0 if float(total).is_integer() else 0.5
+            basis = spin_basis_1d(L, S=str(Fraction(spin)), pauli=0, Nup=int(round(total
+                                                                                 + local_sz)))
+        else:
+            basis = spin_basis_1d(L, S=str(Fraction(spin)), pauli=0)
+        terms = [t for t in self.local_terms(model, suffix="") if t[1]]
+        H = hamiltonian(terms, [], basis=basis, dtype=np.complex128, **NO_CHECKS)
+        energies, vectors = np.linalg.eigh(H.toarray())
+        self.local_ground_energy = energies[0]
+        full = basis.get_vec(vectors[:, 0], sparse=False)  # in local_basis order
+        # the tensor basis orders its states as (local state) ⊗ (fermion state): check this at
+        # the all-up vacuum, then place the ground state next to the fermion vacuum
+        s_z = np.real(hamiltonian([["z", [[1.0, j] for j in range(L)]]], [],
+                                  basis=self.local_basis, dtype=np.complex128,
+                                  **NO_CHECKS).toarray().diagonal())
+        i_up = int(np.argmax(s_z))
+        i_vacuum = int(np.flatnonzero(start)[0]) - i_up * self.fermion_basis.Ns
+        assert np.flatnonzero(start)[0] == i_up * self.fermion_basis.Ns + i_vacuum
+        psi = np.zeros_like(start)
+        psi[np.arange(self.local_basis.Ns) * self.fermion_basis.Ns + i_vacuum] = full
+        # and the placed state is the ground state of the local terms on the tensor basis
+        local = self.op([t for t in self.local_terms(model) if t[1]])
+        assert abs(np.vdot(psi, local.dot(psi)) - energies[0]) < 1e-10
+        return psi
 
     def _initial_state(self, model, state):
         N, periodic = self.N, model["boundary"] == "periodic"
@@ -102,6 +233,7 @@ class QuSpinReference:
         mask &= np.isclose(s_total.tocsr().diagonal().real, self.L * model["spin"])
         start[np.nonzero(mask)[0]] = 1.0
         assert mask.sum() == 1
+        start = self._local_state(model, state, start)
 
         def create(phi, spin):  # c†_{φ s}
             string = "|+|" if spin == "up" else "||+"
@@ -118,65 +250,65 @@ class QuSpinReference:
         }
         if self.pair == "single_down":
             psi = create(phi2, "down").dot(start)
+        elif self.pair == "single":
+            a, b = state.get("spin_theta", 0.0), state.get("spin_phi", 0.0)
+            psi = (np.cos(a / 2) * create(phi2, "up").dot(start)
+                   + np.exp(1j * b) * np.sin(a / 2) * create(phi2, "down").dot(start))
         else:
             psi = sum(w * create(phi1, s1).dot(create(phi2, s2).dot(start))
                       for w, s1, s2 in pairs[self.pair])
         return psi / np.linalg.norm(psi)
 
     def observables(self):
-        """SPEC §3 operators from QuSpin strings with O(N) terms each, as sparse matrices.
+        """Operators of every observable, from QuSpin strings with O(N) terms each.
 
-        Pair probabilities by SPEC §3's formulas: P(T±) = ⟨N(N−1)⟩/2 from the number operators,
-        P(S) = 1 − ⟨S_el²⟩/2 with S⁺ = Σ_x c†_{x↑} c_{x↓}, P(T0) = ⟨N↑N↓⟩ − P(S).
-        S_el² = S_z² + S_z + S⁻S⁺ (from [S⁺, S⁻] = 2 S_z): its intermediate states (one more ↑)
-        are in the basis, while those of S⁺S⁻ (one more ↓) are not for a singlet's sectors.
+        Pair probabilities by the second-quantized formulas of docs/physics.md:
+        P(T±) = ⟨N(N−1)⟩/2 from the number operators, P(S) = 1 − ⟨S_el²⟩/2 with
+        S⁺ = Σ_x c†_{x↑} c_{x↓}, P(T0) = ⟨N↑N↓⟩ − P(S). S_el² = S_z² + S_z + S⁻S⁺ (from
+        [S⁺, S⁻] = 2 S_z): its intermediate states (one more ↑) are in the basis, while those of
+        S⁺S⁻ (one more ↓) are not for a singlet's sectors.
         """
         L, xs = self.L, range(self.N)
         n_up = self.op([["|n|", [[1, x] for x in xs]]]).tocsr()
         n_down = self.op([["||n", [[1, x] for x in xs]]]).tocsr()
-        ops = {
-            "sigma_z_el": 0.5 * self.scale * (n_up - n_down),
+        s_plus = self.op([["|+|-", [[1, x, x] for x in xs]]]).tocsr()
+        s_minus = s_plus.conj().T.tocsr()
+        s_z = 0.5 * (n_up - n_down)
+        identity = identity_like(n_up)
+        return {
+            "n_up": n_up, "n_down": n_down, "s_plus": s_plus,
             "S_z_loc": [self.op([["z||", [[1, j]]]]).tocsr() for j in range(L)],
+            "S_plus_loc": [self.op([["+||", [[1, j]]]]).tocsr() for j in range(L)],
             "density": [self.op([["|n|", [[1, x]]], ["||n", [[1, x]]]]).tocsr() for x in xs],
+            "P_T+": 0.5 * n_up @ (n_up - identity),
+            "P_T-": 0.5 * n_down @ (n_down - identity),
+            "N_up N_down": n_up @ n_down,
+            "S_el^2": s_z @ s_z + s_z + s_minus @ s_plus,
         }
-        if self.pair != "single_down":
-            s_plus = self.op([["|+|-", [[1, x, x] for x in xs]]]).tocsr()
-            s_minus = s_plus.conj().T.tocsr()
-            s_z = 0.5 * (n_up - n_down)
-            identity = identity_like(n_up)
-            ops["P_T+"] = 0.5 * n_up @ (n_up - identity)
-            ops["P_T-"] = 0.5 * n_down @ (n_down - identity)
-            ops["N_up N_down"] = n_up @ n_down
-            ops["S_el^2"] = s_z @ s_z + s_z + s_minus @ s_plus
-        return ops
 
     def run(self, times):
-        """Evolve with QuSpin's expm_multiply_parallel; return SPEC §3 arrays at ``times`` (fs).
+        """Evolve with QuSpin's expm_multiply_parallel; return every observable at ``times``.
 
-        Diagonal operators (all but S_el² and H) are evaluated as |ψ|² against their diagonals.
-        ``self.timings`` gets the time to build the observables, the time to evolve and evaluate
-        them, and within that the time of the propagation steps alone.
+        Diagonal operators are evaluated as |ψ|² against their diagonals. ``self.timings`` gets
+        the time to build the observables, the time to evolve and evaluate them, and within
+        that the time of the propagation steps alone.
         """
         started = time.perf_counter()
         ops = self.observables()
-        diagonal_names = ["sigma_z_el"] + [f"S_z_loc{j}" for j in range(self.L)]
-        diagonal_names += [f"density{x}" for x in range(self.N)]
-        flat = {"sigma_z_el": ops["sigma_z_el"]}
-        flat.update({f"S_z_loc{j}": o for j, o in enumerate(ops["S_z_loc"])})
-        flat.update({f"density{x}": o for x, o in enumerate(ops["density"])})
-        pairs = "P_T+" in ops
-        if pairs:
-            diagonal_names += ["P_T+", "P_T-", "N_up N_down"]
-            flat.update({k: ops[k] for k in ("P_T+", "P_T-", "N_up N_down")})
-        diagonals = np.stack([flat[k].diagonal().real for k in diagonal_names], axis=1)
-        column = {k: i for i, k in enumerate(diagonal_names)}
+        diagonal = {"n_up": ops["n_up"], "n_down": ops["n_down"]}
+        diagonal.update({f"S_z_loc{j}": o for j, o in enumerate(ops["S_z_loc"])})
+        diagonal.update({f"density{x}": o for x, o in enumerate(ops["density"])})
+        diagonal.update({k: ops[k] for k in ("P_T+", "P_T-", "N_up N_down")})
+        names = list(diagonal)
+        diagonals = np.stack([diagonal[k].diagonal().real for k in names], axis=1)
+        column = {k: i for i, k in enumerate(names)}
+        up_count = np.rint(ops["n_up"].diagonal().real).astype(int)
         self.timings["observables"] = time.perf_counter() - started
         started = time.perf_counter()
         H = self.H.tocsr()
-        s2 = ops["S_el^2"] if pairs else None
-        out = {k: [] for k in ("sigma_z_el", "S_z_loc", "density", "energy", "norm")}
-        if pairs:
-            out["pair_spin_probabilities"] = []
+        out = {k: [] for k in ("sigma_el", "S_loc", "density", "energy", "norm",
+                               "electron_spin_squared", "electron_up_probabilities",
+                               "pair_spin_probabilities")}
         psi, previous, steps = self.psi0.copy(), times[0], {}
         self.timings["propagate"] = 0.0
         for t in times:
@@ -188,20 +320,35 @@ class QuSpinReference:
                 psi = steps[dt].dot(psi, overwrite_v=True)
                 previous = t
                 self.timings["propagate"] += time.perf_counter() - stepping
-            values = (np.abs(psi) ** 2) @ diagonals
-            out["sigma_z_el"].append(values[column["sigma_z_el"]])
-            out["S_z_loc"].append(values[[column[f"S_z_loc{j}"] for j in range(self.L)]])
+            weights = np.abs(psi) ** 2
+            values = weights @ diagonals
+            plus = np.vdot(psi, ops["s_plus"] @ psi)
+            s_z = 0.5 * (values[column["n_up"]] - values[column["n_down"]])
+            out["sigma_el"].append(self.scale * np.array([plus.real, plus.imag, s_z]))
+            s_loc = []
+            for j in range(self.L):
+                plus_j = np.vdot(psi, ops["S_plus_loc"][j] @ psi)
+                s_loc.append([plus_j.real, plus_j.imag, values[column[f"S_z_loc{j}"]]])
+            out["S_loc"].append(s_loc)
             out["density"].append(values[[column[f"density{x}"] for x in range(self.N)]])
             out["energy"].append(np.vdot(psi, H @ psi).real)
             out["norm"].append(np.vdot(psi, psi).real)
-            if pairs:
-                p_singlet = 1 - np.vdot(psi, s2 @ psi).real / 2
-                out["pair_spin_probabilities"].append(
-                    [p_singlet, values[column["P_T+"]], values[column["N_up N_down"]] - p_singlet,
-                     values[column["P_T-"]]])
+            s2 = np.vdot(psi, ops["S_el^2"] @ psi).real
+            out["electron_spin_squared"].append(s2)
+            out["electron_up_probabilities"].append(
+                np.bincount(up_count, weights=weights, minlength=self.n_electrons + 1)
+                [:self.n_electrons + 1])
+            p_singlet = 1 - s2 / 2
+            out["pair_spin_probabilities"].append(
+                [p_singlet, values[column["P_T+"]], values[column["N_up N_down"]] - p_singlet,
+                 values[column["P_T-"]]])
         self.timings["evolve"] = time.perf_counter() - started
         result = {k: np.array(v) for k, v in out.items()}
+        if self.n_electrons != 2:
+            del result["pair_spin_probabilities"]
         result["time"] = np.asarray(times, dtype=float)
+        result["sigma_z_el"] = result["sigma_el"][:, 2]
+        result["S_z_loc"] = result["S_loc"][:, :, 2]
         result["delta_sigma_z"] = np.abs(result["sigma_z_el"] - result["sigma_z_el"][0])
         result["S_z_total"] = result["sigma_z_el"] / self.scale + result["S_z_loc"].sum(axis=1)
         return result

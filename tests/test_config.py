@@ -62,6 +62,22 @@ def test_resolved_configuration_resolves_to_itself():
         ({"evolution": {"t_max": "auto"}, "state": {"k_e": -1.0}}, "evolution.t_max"),
         ({"evolution": {"t_max": "auto"}, "state": {"d": 70.0}}, "evolution.t_max"),  # re-entry
         ({"output": {"checkpoint_every": -1.0}}, "output.checkpoint_every"),
+        ({"model": {"B_loc": [1.0, 2.0]}}, "model.B_loc"),
+        ({"model": {"B_el": "up"}}, "model.B_el"),
+        ({"model": {"D": [0.1]}}, "model.D"),
+        ({"model": {"potential": [[0, 1]]}}, "model.potential"),
+        ({"model": {"potential": [[10, 5, 1.0]]}}, "model.potential"),  # first > last
+        ({"model": {"potential": [[0, 200, 1.0]]}}, "model.potential"),  # off the chain
+        ({"state": {"local": "random"}}, "state.local"),
+        ({"state": {"local": "pairs"}, "model": {"L": 3}}, "state.local"),  # L odd
+        ({"state": {"local": "pairs"}, "model": {"spin": 1}}, "state.local_pair"),  # S = 1
+        ({"state": {"local_pair": "quartet"}}, "state.local_pair"),
+        ({"state": {"local_Sz": 0.3}}, "state.local_Sz"),
+        ({"state": {"local": "ground", "local_Sz": 5}}, "state.local_Sz"),  # |S_z| > L S
+        ({"state": {"local": "ground", "local_Sz": 0.5}}, "state.local_Sz"),  # L S integer
+        ({"state": {"local": "ground", "local_Sz": 0}, "model": {"B_loc": [0.1, 0, 0]}},
+         "state.local_Sz"),  # a transverse field has no S_z sector
+        ({"state": {"pair": "single", "spin_theta": "up"}}, "state.spin_theta"),
     ],
 )
 def test_bad_values_name_their_key(partial, key):
@@ -69,6 +85,28 @@ def test_bad_values_name_their_key(partial, key):
         resolve(partial)
     assert err.value.key == key
     assert key in str(err.value)
+
+
+def test_new_keys_default_to_the_papers_model_and_take_their_short_forms():
+    config = resolve()
+    model, state = config["model"], config["state"]
+    assert model["J_ex_z"] is None and model["D"] == 0.0 and model["U"] == 0.0
+    assert model["B_loc"] == model["B_el"] == [0.0, 0.0, 0.0] and model["potential"] == []
+    assert state["local"] == "up" and state["local_Sz"] is None
+    assert resolve({"model": {"B_loc": 2}})["model"]["B_loc"] == [0.0, 0.0, 2.0]
+    assert resolve({"model": {"potential": [[1, 3, 1]]}})["model"]["potential"] == [[1, 3, 1.0]]
+    assert resolve({"state": {"local": "ground", "local_Sz": "-1"}})["state"]["local_Sz"] == -1.0
+
+
+def test_exact_refuses_a_tilted_chain_that_does_not_fit(capsys, tmp_path):
+    """A tilted magnet occupies every S_z sector: 2^40 local states on exact."""
+    args = ["run", "--set", "model.N=300", "--set", "model.L=40", "--set", "state.local=tilted",
+            "--set", "state.local_theta=0.5", "--set", "evolution.backend=exact",
+            "-o", str(tmp_path / "x.h5")]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert "evolution.backend" in err and "GiB" in err and "mps" in err
+    assert not (tmp_path / "x.h5").exists()
 
 
 def test_allowed_values_are_in_the_message():

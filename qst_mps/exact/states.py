@@ -9,13 +9,15 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse.linalg as sla
 
-from ..config import ConfigError
-from ..problem.local_spins import GroundSpins, PairedSpins, ProductSpins
+from ..problem.local_spins import (
+    DEGENERACY,
+    GroundSpins,
+    PairedSpins,
+    ProductSpins,
+    degenerate_ground,
+)
 from .basis import Space, all_keys, cached_local, sector_keys, space_dimension
 from .operators import matrix
-
-#: A ground state of the local spins is refused when its gap to the next state is below this (eV).
-DEGENERACY = 1e-9
 
 
 def _support_sum(supports) -> set:
@@ -86,7 +88,8 @@ def local_ground_state(problem) -> tuple[Space, np.ndarray, float]:
     Raises
     ------
     ConfigError
-        When the two lowest energies lie within :data:`DEGENERACY` of each other.
+        When the two lowest energies lie within
+        :data:`~qst_mps.problem.local_spins.DEGENERACY` of each other.
     """
     model, local = problem.model, problem.local
     L, S = model.L, model.spin
@@ -101,15 +104,7 @@ def local_ground_state(problem) -> tuple[Space, np.ndarray, float]:
         order = np.argsort(energies)
         energies, vectors = energies[order], vectors[:, order]
     if space.dim > 1 and energies[1] - energies[0] < DEGENERACY:
-        sector = ("in the sector of state.local_Sz = "
-                  f"{L * S - local.lowered:g}" if local.lowered is not None else "")
-        raise ConfigError(
-            "state.local",
-            f"the ground state of the local spins is degenerate {sector} (gap "
-            f"{energies[1] - energies[0]:.1e} eV < {DEGENERACY:g} eV); lift it with a term that "
-            "splits it (model.J_ex, model.J_ex_z, model.D, a field model.B_loc) or pick another "
-            "sector with state.local_Sz",
-        )
+        raise degenerate_ground(energies[1] - energies[0], local.lowered, L * S)
     return space, vectors[:, 0], float(energies[0])
 
 

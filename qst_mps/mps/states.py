@@ -10,10 +10,8 @@ import numpy as np
 from tenpy.algorithms.dmrg import TwoSiteDMRGEngine
 from tenpy.networks.mps import MPS
 
-from ..config import ConfigError
 from ..exact.basis import local_count
-from ..exact.states import DEGENERACY
-from ..problem.local_spins import PairedSpins, ProductSpins
+from ..problem.local_spins import DEGENERACY, PairedSpins, ProductSpins, degenerate_ground
 from .model import LocalSpinChain
 
 #: DMRG of the local spins: tight enough that energies agree with Lanczos to ~1e-10 eV.
@@ -55,8 +53,8 @@ def _spread(L: int, lowered: int) -> list[int]:
 
 def ground_tensors(problem, conserve_sz: bool, info: dict) -> list:
     """DMRG ground state of the local spins alone (TeNPy's ``TwoSiteDMRGEngine``), refused when
-    degenerate within :data:`~qst_mps.exact.states.DEGENERACY` (a second DMRG run orthogonal to
-    the first gives the gap)."""
+    degenerate within :data:`~qst_mps.problem.local_spins.DEGENERACY` (a second DMRG run,
+    orthogonal to the first, gives the gap)."""
     model, local = problem.model, problem.local
     S, L = model.spin, model.L
     lowered = local.lowered
@@ -65,6 +63,8 @@ def ground_tensors(problem, conserve_sz: bool, info: dict) -> list:
         sole[np.arange(L), _spread(L, lowered)] = 1.0
         return [v.reshape(-1, 1, 1) for v in sole]
     started = clock.perf_counter()
+    if not model.local_terms():  # H of the spins alone is zero: every state is a ground state
+        raise degenerate_ground(0.0, lowered, L * S)
     conserve = conserve_sz and lowered is not None
     chain = LocalSpinChain(model, conserve)
     sites = chain.lat.mps_sites()
@@ -83,15 +83,7 @@ def ground_tensors(problem, conserve_sz: bool, info: dict) -> list:
                  "ground_chi": int(max(psi.chi)),
                  "ground_state_wall_time": clock.perf_counter() - started})
     if gap < DEGENERACY:
-        sector = (f"in the sector of state.local_Sz = {L * S - lowered:g} "
-                  if lowered is not None else "")
-        raise ConfigError(
-            "state.local",
-            f"the ground state of the local spins is degenerate {sector}(gap {gap:.1e} eV < "
-            f"{DEGENERACY:g} eV); lift it with a term that splits it (model.J_ex, "
-            "model.J_ex_z, model.D, a field model.B_loc) or pick another sector with "
-            "state.local_Sz",
-        )
+        raise degenerate_ground(gap, lowered, L * S)
     tensors = []
     for j, site in enumerate(sites):
         B = psi.get_B(j, form="B").to_ndarray()  # (vL, p, vR), p in the site's own basis

@@ -49,8 +49,11 @@ def pair_spin_tensor(pair: str, theta: float = 0.0) -> np.ndarray:
 
 
 def single_spin_vector(theta: float, phi: float) -> np.ndarray:
-    """Amplitudes (↑, ↓) of a spin ½ along (θ, φ): (cos θ/2, e^{iφ} sin θ/2)."""
-    return np.array([np.cos(theta / 2), np.exp(1j * phi) * np.sin(theta / 2)], dtype=complex)
+    """Amplitudes (↑, ↓) of a spin ½ along (θ, φ): (cos θ/2, e^{iφ} sin θ/2); amplitudes of
+    rounding size (cos π/2 = 6e-17) are exact zeros, so that θ = π is a definite ↓."""
+    vector = np.array([np.cos(theta / 2), np.exp(1j * phi) * np.sin(theta / 2)], dtype=complex)
+    vector[np.abs(vector) < 1e-14] = 0.0
+    return vector
 
 
 @dataclass(frozen=True)

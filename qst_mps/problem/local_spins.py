@@ -19,11 +19,14 @@ def spin_matrices(spin: float) -> dict[str, np.ndarray]:
 
 
 def coherent_state(spin: float, theta: float, phi: float) -> np.ndarray:
-    """The spin-coherent state along (θ, φ): e^{−iφ S^z} e^{−iθ S^y} |S, S⟩, amplitudes by l."""
+    """The spin-coherent state along (θ, φ): e^{−iφ S^z} e^{−iθ S^y} |S, S⟩, amplitudes by l;
+    amplitudes of rounding size are exact zeros (θ = 0 or π gives a definite S^z)."""
     ops = spin_matrices(spin)
     up = np.zeros(round(2 * spin) + 1, dtype=complex)
     up[0] = 1.0
-    return la.expm(-1j * phi * ops["Sz"]) @ la.expm(-1j * theta * ops["Sy"]) @ up
+    vector = la.expm(-1j * phi * ops["Sz"]) @ la.expm(-1j * theta * ops["Sy"]) @ up
+    vector[np.abs(vector) < 1e-14] = 0.0
+    return vector
 
 
 PAIR_STATES = {  # amplitude of (l_first, l_second) for two spins ½: l = 0 is ↑
@@ -81,6 +84,24 @@ class GroundSpins:
 
     def polarized_along_z(self) -> bool:
         return False
+
+
+#: A ground state of the local spins is refused when its gap to the next state is below this (eV).
+DEGENERACY = 1e-9
+
+
+def degenerate_ground(gap: float, lowered: int | None, total: float):
+    """The error refusing a ground state whose gap (eV) is below :data:`DEGENERACY`, in the
+    sector with ``lowered`` quanta of L·S = ``total`` (None: all sectors)."""
+    from ..config import ConfigError
+
+    sector = "" if lowered is None else f"in the sector of state.local_Sz = {total - lowered:g} "
+    return ConfigError(
+        "state.local",
+        f"the ground state of the local spins is degenerate {sector}(gap {gap:.1e} eV < "
+        f"{DEGENERACY:g} eV); lift it with a term that splits it (model.J_ex, model.J_ex_z, "
+        "model.D, a field model.B_loc) or pick another sector with state.local_Sz",
+    )
 
 
 def local_state(state: dict, L: int, spin: float, fields_along_z: bool):
