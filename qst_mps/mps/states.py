@@ -71,12 +71,13 @@ def ground_tensors(problem, conserve_sz: bool, info: dict) -> list:
     lowerings = _spread(L, lowered if lowered is not None else 0)
     labels = [spin_label(lowering, S) for lowering in lowerings]
     psi = MPS.from_product_state(sites, labels, bc="finite")
-    energy, psi = TwoSiteDMRGEngine(psi, chain, dict(DMRG_OPTIONS)).run()
+    options = {**DMRG_OPTIONS, "max_N_sites_per_ring": chain.lat.N_sites_per_ring}
+    energy, psi = TwoSiteDMRGEngine(psi, chain, dict(options)).run()
     shifted = LocalSpinChain(model, conserve, shift=-abs(energy) - 1.0)
     excited = MPS.from_product_state(sites, labels, bc="finite")
     if not conserve:
         excited.perturb({"N_steps": 4, "trunc_params": {"chi_max": 4}}, close_1=False)
-    gap_energy, _ = TwoSiteDMRGEngine(excited, shifted, dict(DMRG_OPTIONS),
+    gap_energy, _ = TwoSiteDMRGEngine(excited, shifted, dict(options),
                                       orthogonal_to=[psi]).run()
     gap = gap_energy + abs(energy) + 1.0 - energy
     info.update({"ground_energy": energy, "ground_gap": gap,
