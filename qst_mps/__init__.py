@@ -1,7 +1,7 @@
 """qst_mps: quantum spin transfer from conduction electrons (single or spin-correlated pairs)
 to a chain of quantum local spins, by exact state-vector evolution and by MPS (TeNPy).
 
-Units: energies in eV, times in fs, lengths in lattice spacings a (SPEC §1).
+Units: energies in eV, times in fs, lengths in lattice spacings a (docs/physics.md).
 """
 
 import os

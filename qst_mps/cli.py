@@ -1,4 +1,4 @@
-"""The ``qst-mps`` command (SPEC §5). Thin: parse, resolve the configuration, call the library."""
+"""The ``qst-mps`` command (docs/usage.md): parse, resolve the configuration, call the library."""
 
 from __future__ import annotations
 

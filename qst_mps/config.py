@@ -1,4 +1,4 @@
-"""Run configuration: the schema of SPEC §5, defaults (the paper's model), validation.
+"""Run configuration: the schema of docs/usage.md, defaults (the paper's model), validation.
 
 A configuration is a plain nested dict ``{section: {key: value}}``. :func:`resolve` takes a partial
 one (from a TOML file and ``--set`` overrides), checks every key, fills the defaults, derives the

@@ -1,6 +1,7 @@
-"""Result files (SPEC §5): one HDF5 file per run, always written atomically.
+"""Result files (docs/usage.md): one HDF5 file per run, always written atomically.
 
-Layout: the observables of SPEC §3 as datasets at the root (units of SPEC §1); root attributes
+Layout: the observables (qst_mps/observables.py) as datasets at the root (units of
+docs/physics.md); root attributes
 ``config`` (resolved configuration, JSON), ``backend``, ``qst_mps_version``, ``status``
 ("running" | "complete") and ``electron_spin``; the group ``checkpoint`` holds what a run needs
 to continue (the backend's ``save_state``: arrays, or a TeNPy MPS), in ``tenpy.tools.hdf5_io``'s
@@ -33,7 +34,7 @@ def write(path: str | Path, results: dict, config: dict, backend: str, status: s
     Parameters
     ----------
     results : dict
-        Observables name -> array (SPEC §3 names).
+        Observables name -> array (names of qst_mps/observables.py).
     checkpoint : dict, optional
         Arrays (or nested dicts of arrays) stored under the ``checkpoint`` group.
     """

@@ -1,4 +1,4 @@
-"""Parameter sweeps (SPEC §5): a run configuration plus a ``[sweep]`` table of dotted keys.
+"""Parameter sweeps (docs/usage.md): a run configuration plus a ``[sweep]`` table of dotted keys.
 
     [sweep]
     "state.pair" = ["singlet", "triplet_0"]

@@ -19,7 +19,7 @@ def test_defaults_are_the_papers_model():
     assert model["boundary"] == "periodic" and model["spin"] == 0.5
     assert model["spin_sites"] == [100, 101, 102, 103]
     assert (state["k_e"], state["sigma_d"], state["d"]) == (1.0, 5.0, 30.0)
-    assert state["x2"] == 100 - 4 * 5.0  # SPEC §2: x2 = n_first − 4 σ_d
+    assert state["x2"] == 100 - 4 * 5.0  # docs/physics.md: x2 = n_first − 4 σ_d
     assert config["evolution"]["t_max"] == 100.0 and config["evolution"]["dt_out"] == 0.5
 
 

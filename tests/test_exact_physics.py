@@ -54,7 +54,7 @@ def test_theta_limits(theta, equal_to):
 def test_theta_average_is_the_incoherent_mixture():
     """Packets far apart (d = 24, σ_d = 3: overlap e^-16): the θ-average equals
     ½(singlet + triplet_0). With overlapping packets each θ-state has its own norm and the
-    identity fails (d = 12, overlap e^-4, misses by 2e-5), as SPEC §2 says."""
+    identity fails (d = 12, overlap e^-4, misses by 2e-5), as docs/physics.md says."""
     grid = np.linspace(0, 2 * np.pi, 6, endpoint=False)
     runs = [simulate(medium("theta", theta=float(theta), d=24.0)) for theta in grid]
     singlet, triplet = simulate(medium("singlet", d=24.0)), simulate(medium("triplet_0", d=24.0))

@@ -111,7 +111,7 @@ def test_a_time_step_that_does_not_divide_dt_out_still_reaches_every_output_time
 def test_total_s_z_is_conserved_when_the_mps_is_truncated(boundary):
     """A coarse truncation (svd_min 1e-6) leaves TDVP's canonical form (ring) slightly broken,
     and TEBD (open chain) is measured without re-canonicalizing; the measured S_z_total must
-    still be the conserved charge (SPEC: to 1e-8)."""
+    still be the conserved charge (to 1e-8)."""
     config = tiny("singlet", boundary, t_max=2.5)
     config["evolution"]["svd_min"] = 1e-6
     out = simulate(config)

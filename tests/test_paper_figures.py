@@ -1,4 +1,4 @@
-"""The numbers the paper's figures must show (SPEC §4), on a cheaper version of its model
+"""The numbers the paper's figures must show (docs/gallery.md), on a cheaper version of its model
 (N = 140, σ_d = 4, d = 20; couplings and k_e as in the paper, t_max = auto)."""
 
 import numpy as np

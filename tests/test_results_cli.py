@@ -167,3 +167,21 @@ def test_resume_continues_on_the_backend_auto_chose_at_the_start(tmp_path, monke
     a, b = qst_mps.load(short), qst_mps.load(direct)
     assert a.backend == "exact" and a["time"][-1] == 14.0
     assert_same_run(a, b, 1e-12)
+
+
+@pytest.mark.parametrize("pair", ["singlet", "single_down"])
+def test_a_file_from_before_sigma_el_existed_resumes(tmp_path, pair):
+    """Result files written before the observable registry have σ_z, S_z_loc and the pair
+    probabilities but not σ_el, S_loc, ⟨S_el²⟩ or P(N↑ = n): a resume fills those in from what
+    the file has, and then matches an uninterrupted run."""
+    legacy, direct = tmp_path / "legacy.h5", tmp_path / "direct.h5"
+    args = [*SMALL, "--set", f"state.pair={pair}"]
+    assert main(["run", *args, "-o", str(legacy)]) == 0
+    with h5py.File(legacy, "r+") as f:
+        for name in ("sigma_el", "S_loc", "electron_spin_squared", "electron_up_probabilities"):
+            del f[name]
+    assert main(["resume", str(legacy), "--set", "evolution.t_max=14.0", "-q"]) == 0
+    assert main(["run", *args, "--set", "evolution.t_max=14.0", "-o", str(direct)]) == 0
+    a, b = qst_mps.load(legacy), qst_mps.load(direct)
+    assert set(a) == set(b)
+    assert_same_run(a, b, 1e-12)

@@ -1,4 +1,4 @@
-"""Reproduce the figures of the paper (SPEC §4) from the sweep files beside this script.
+"""Reproduce the figures of the paper (docs/gallery.md) from the sweep files beside this script.
 
     python runs/paper/figures.py                  # every figure, exact backend
                                                   # (PNGs in runs/paper/out/exact)
