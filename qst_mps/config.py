@@ -18,6 +18,8 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+from .observables import OPTIONAL as OPTIONAL_OBSERVABLES
+
 
 class ConfigError(ValueError):
     """A configuration problem, found before any work is done.
@@ -39,8 +41,8 @@ class ConfigError(ValueError):
 class Option:
     """One configuration key: its type, default and meaning (with units)."""
 
-    kind: str  # int | float | str | spin | half_integer | int_list | vector | potential |
-    #            float_or_auto | path
+    kind: str  # int | float | str | str_list | spin | half_integer | int_list | vector |
+    #            potential | float_or_auto | path
     default: Any
     doc: str
     choices: tuple = ()
@@ -142,6 +144,10 @@ SCHEMA: dict[str, dict[str, Option]] = {
         "checkpoint_every": Option(
             "float", 10.0, "simulated time between checkpoints (fs); 0 disables", minimum=0.0
         ),
+        "observables": Option(
+            "str_list", [], "optional observables to record as well (docs/physics.md)",
+            choices=OPTIONAL_OBSERVABLES,
+        ),
     },
 }
 
@@ -153,6 +159,8 @@ def defaults() -> dict:
 
 
 def _allowed(opt: Option) -> str:
+    if opt.kind == "str_list":
+        return "a list of names from " + ", ".join(repr(c) for c in opt.choices)
     if opt.choices:
         return "one of " + ", ".join(repr(c) for c in opt.choices)
     text = {
@@ -164,6 +172,7 @@ def _allowed(opt: Option) -> str:
         "vector": "a number (z component) or a list of three numbers [x, y, z]",
         "potential": "a list of [first, last, V] entries (sites, eV)",
         "int_list": "a list of integers",
+        "str_list": "a list of names",
         "float_or_auto": "a number or 'auto'",
         "path": "a file path",
     }[opt.kind]
@@ -229,6 +238,10 @@ def _coerce(key: str, opt: Option, value: Any) -> Any:
         ):
             raise bad
         return [[int(a), int(b), float(v)] for a, b, v in value]
+    elif opt.kind == "str_list":
+        if not isinstance(value, list) or not all(v in opt.choices for v in value):
+            raise bad
+        return list(dict.fromkeys(value))
     elif opt.kind == "int_list":
         if not isinstance(value, list) or not all(
             isinstance(v, int) and not isinstance(v, bool) for v in value

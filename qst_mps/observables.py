@@ -48,10 +48,47 @@ class Observable:
     applies: Callable = lambda problem: True
     derive: Callable | None = None
     backends: tuple = ("exact", "mps")
+    optional: bool = False
+    limit: Callable | None = None
+    """``limit(problem, backend)``: None when this backend can compute it for this problem,
+    otherwise why not (and what to change)."""
 
 
 def _two_electrons(problem) -> bool:
     return problem.n_electrons == 2
+
+
+#: Largest local-spin space (2S+1)^L whose reduced density matrix the exact backend builds.
+EXACT_LOCAL_SPACE = 4096
+#: Largest full Fock space Π_x d_x (site-ordered) the exact backend builds for the Schmidt values
+#: of the chain's bipartitions.
+EXACT_FOCK_SPACE = 2**20
+
+
+def _local_space(problem, backend) -> str | None:
+    model = problem.model
+    size = (round(2 * model.spin) + 1) ** model.L
+    if backend == "exact" and size > EXACT_LOCAL_SPACE:
+        return (f"the exact backend builds the local spins' density matrix of dimension "
+                f"(2S+1)^L = {size:,} only up to {EXACT_LOCAL_SPACE:,}; use "
+                "evolution.backend = \"mps\"")
+    return None
+
+
+def _spin_half_pairs(problem, backend) -> str | None:
+    if problem.model.spin != 0.5:
+        return "the Wootters concurrence is defined for spins S = 1/2 (model.spin)"
+    return _local_space(problem, backend)
+
+
+def _fock_space(problem, backend) -> str | None:
+    model = problem.model
+    size = 4**model.N * (round(2 * model.spin) + 1) ** model.L
+    if backend == "exact" and size > EXACT_FOCK_SPACE:
+        return (f"the exact backend computes the chain's Schmidt values in the full Fock space "
+                f"(4^N (2S+1)^L = {size:.3g} states), only up to {EXACT_FOCK_SPACE:,}: "
+                "N = 8 with L = 2; use evolution.backend = \"mps\"")
+    return None
 
 
 def _pair_probabilities(data, problem) -> np.ndarray:
@@ -94,13 +131,43 @@ REGISTRY: dict[str, Observable] = {o.name: o for o in [
                derive=_total_sz),
     Observable("pair_spin_probabilities", "P(singlet), P(T+), P(T0), P(T−) of the pair", "1",
                ("pair_state",), applies=_two_electrons, derive=_pair_probabilities),
+    # recorded on request ([output] observables)
+    Observable("spin_density", "conduction-electron spin ⟨s_x⟩ per site (spin-½ units)",
+               "hbar", ("site", "component"), optional=True),
+    Observable("current", "particle current across bond (x, x+1), positive to the right",
+               "1/fs", ("bond",), optional=True),
+    Observable("entanglement_entropy", "von Neumann entropy of sites 0 … x (with their local "
+               "spins) against the rest", "nat", ("bond",), optional=True, limit=_fock_space),
+    Observable("magnet_entropy", "von Neumann entropy of the local spins' reduced density "
+               "matrix: their entanglement with the electrons", "nat", (), optional=True,
+               limit=_local_space),
+    Observable("local_concurrence", "Wootters concurrence of local spins (j, j+1)", "1",
+               ("local_bond",), optional=True, limit=_spin_half_pairs),
+    Observable("local_mutual_information", "mutual information S_j + S_k − S_jk of local "
+               "spins j and k", "nat", ("local_spin", "local_spin"), optional=True,
+               limit=_local_space),
 ]}
 
+OPTIONAL = tuple(o.name for o in REGISTRY.values() if o.optional)
 
-def measured(problem, backend: str) -> list[str]:
-    """Names the backend measures at every output time for this problem."""
+
+def measured(problem, backend: str, requested=()) -> list[str]:
+    """Names the backend measures at every output time for this problem: every observable
+    that is always recorded, plus the ``requested`` optional ones."""
     return [o.name for o in REGISTRY.values()
-            if o.derive is None and backend in o.backends and o.applies(problem)]
+            if o.derive is None and backend in o.backends and o.applies(problem)
+            and (not o.optional or o.name in requested)]
+
+
+def check_requested(requested, problem, backend: str) -> None:
+    """Refuse (ConfigError on ``output.observables``) an optional observable that this
+    backend cannot compute for this problem."""
+    from .config import ConfigError
+
+    for name in requested:
+        reason = REGISTRY[name].limit(problem, backend) if REGISTRY[name].limit else None
+        if reason is not None:
+            raise ConfigError("output.observables", f"{name!r} on the {backend} backend: {reason}")
 
 
 def assemble(records: list[dict], times, problem) -> dict:

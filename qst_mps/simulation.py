@@ -54,11 +54,12 @@ def choose_backend(config: dict, problem: Problem | None = None) -> tuple[str, s
                 f"the exact state has dimension {dim:,} and needs ~{gib:.1f} GiB, more than this "
                 f"machine's {physical_memory() / 2**30:.0f} GiB; use backend = \"mps\"",
             )
-        reason = "requested" if requested == "exact" else f"sector {dim:,} fits ({gib:.2g} GiB)"
+        reason = ("requested" if requested == "exact"
+                  else f"state of dimension {dim:,} fits ({gib:.2g} GiB)")
         return "exact", reason
     if requested == "mps":
         return "mps", "requested"
-    return "mps", f"exact sector {dim:,} would need ~{gib:.1f} GiB"
+    return "mps", f"the exact state of dimension {dim:,} would need ~{gib:.1f} GiB"
 
 
 def check_state(problem: Problem) -> None:
@@ -74,13 +75,15 @@ def make_backend(config: dict):
     problem = build_problem(config)
     name, _ = choose_backend(config, problem)
     check_state(problem)
+    optional = config["output"]["observables"]
+    observables.check_requested(optional, problem, name)
     if name == "exact":
         from .exact.backend import ExactBackend
 
-        return ExactBackend(problem)
+        return ExactBackend(problem, optional=optional)
     from .mps.backend import MPSBackend
 
-    return MPSBackend(problem, config["evolution"])
+    return MPSBackend(problem, config["evolution"], optional=optional)
 
 
 class _StopRequest:
@@ -132,7 +135,8 @@ def simulate(config: dict, path: str | Path | None = None, progress: bool = Fals
         keep = saved["time"] <= backend.time + 1e-9
         done = list(saved["time"][keep])
         saved = observables.upgrade_legacy(saved, problem)
-        per_time = [*observables.measured(problem, backend.name), ELAPSED]
+        per_time = [*observables.measured(problem, backend.name,
+                                          config["output"]["observables"]), ELAPSED]
         records = [{k: saved[k][i] for k in per_time if k in saved} for i in np.nonzero(keep)[0]]
         elapsed_before = float(records[-1].get(ELAPSED, 0.0))
 

@@ -59,11 +59,13 @@ class ExactBackend:
     problem : Problem
     tolerance : float
         Accepted error of the state (2-norm) per Lanczos window.
+    optional : sequence of str
+        Optional observables to measure as well (qst_mps/observables.py).
     """
 
     name = "exact"
 
-    def __init__(self, problem, tolerance: float = 1e-12):
+    def __init__(self, problem, tolerance: float = 1e-12, optional=()):
         self.problem = problem
         components = initial_components(problem)
         self.spaces = [space for space, _ in components]
@@ -73,7 +75,7 @@ class ExactBackend:
             LanczosPropagator(H, tolerance, krylov_dim(space.dim), BATCH_BYTES)
             for H, space in zip(self.hamiltonians, self.spaces, strict=True)
         ]
-        self.measurement = Measurement(problem, self.spaces, self.hamiltonians)
+        self.measurement = Measurement(problem, self.spaces, self.hamiltonians, optional)
         self.psi = [psi for _, psi in components]
         self.info = {"dimension": self.dim, "sectors": len(self.spaces)}
         self.time = 0.0

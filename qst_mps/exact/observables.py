@@ -11,8 +11,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..problem.terms import Product, el, loc
+from ..problem.geometry import HBAR
+from ..problem.terms import Hopping, Product, el, loc
+from .entanglement import ChainCuts, LocalDensityMatrix
 from .operators import matrix
+
+LOCAL_RDM = ("magnet_entropy", "local_concurrence", "local_mutual_information")
 
 
 def _expectation(columns_left: np.ndarray, operator, columns_right: np.ndarray) -> np.ndarray:
@@ -30,10 +34,13 @@ class Measurement:
         The components' spaces, in the order of the state's components.
     hamiltonians : list of sparse matrices
         H on each space.
+    optional : sequence of str
+        The optional observables to measure as well.
     """
 
-    def __init__(self, problem, spaces, hamiltonians):
+    def __init__(self, problem, spaces, hamiltonians, optional=()):
         self.problem, self.spaces, self.hamiltonians = problem, spaces, hamiltonians
+        self.optional = set(optional)
         model = problem.model
         self.scale, self.N, self.L = model.electron_scale, model.N, model.L
         self.K = problem.n_electrons
@@ -59,6 +66,29 @@ class Measurement:
                     electron = matrix(spin_raise, b, a)
                     if electron.nnz or any(m.nnz for m in local):
                         self._pairs.append((a, b, electron, local))
+        self._optional_tables(problem, spaces)
+
+    def _optional_tables(self, problem, spaces) -> None:
+        """Operators and tables of the requested optional observables."""
+        model, wanted = problem.model, self.optional
+        self._site_raise = []  # (space a, space b, [s⁺_x from b to a])
+        if "spin_density" in wanted and self.transverse:
+            for a in spaces:
+                for b in spaces:
+                    ops = [matrix([Product(1.0, (el("Sp", x),))], b, a) for x in range(self.N)]
+                    if any(op.nnz for op in ops):
+                        self._site_raise.append((a, b, ops))
+        self._bonds = []  # per space: Σ_s c†_{x s} c_{x+1 s} for x = 0 … N−2
+        if "current" in wanted:
+            t_h = next(t.t for t in model.terms if isinstance(t, Hopping))
+            self._current_factor = 2 * t_h / HBAR
+            for space in spaces:
+                self._bonds.append([matrix([Product(1.0, (el(f"Cd{s}", x), el(f"C{s}", x + 1)))
+                                            for s in ("u", "d")], space)
+                                    for x in range(self.N - 1)])
+        self._rdm = (LocalDensityMatrix(problem, spaces, "local_mutual_information" in wanted)
+                     if wanted & set(LOCAL_RDM) else None)
+        self._cuts = ChainCuts(problem, spaces) if "entanglement_entropy" in wanted else None
 
     def measure(self, states: list[np.ndarray]) -> dict:
         """The measured observables of W states: ``states[k]`` is (W, dim) on space k."""
@@ -67,6 +97,7 @@ class Measurement:
         density, norm = np.zeros((W, self.N)), np.zeros(W)
         spin_squared, up = np.zeros(W), np.zeros((W, self.K + 1))
         energy = np.zeros(W)
+        spin_density = np.zeros((W, self.N, 3), dtype=complex)
         for space, psi, H in zip(self.spaces, states, self.hamiltonians, strict=True):
             for block in space.blocks:
                 parts = psi[:, space.slice(block)].view(np.float64)
@@ -82,8 +113,10 @@ class Measurement:
                 spin_squared += (s_z * s_z + s_z) * weight
                 up[:, block.n_up] += weight
                 s_loc[:, :, 2] += p_local @ block.local.s_z
-                density += (block.up.occupation.T @ p_electrons.sum(axis=2).T).T
-                density += (block.down.occupation.T @ p_electrons.sum(axis=1).T).T
+                p_up = (block.up.occupation.T @ p_electrons.sum(axis=2).T).T
+                p_down = (block.down.occupation.T @ p_electrons.sum(axis=1).T).T
+                density += p_up + p_down
+                spin_density[:, :, 2] += 0.5 * (p_up - p_down)
             energy += self._energy(H, psi)
         for space, block, raising in self._raise_blocks:
             raised = raising @ psi_columns(states, self.spaces, space, block)
@@ -99,7 +132,7 @@ class Measurement:
                     plus = _expectation(left, op, right)
                     s_loc[:, j, 0] += plus.real
                     s_loc[:, j, 1] += plus.imag
-        return {
+        result = {
             "sigma_el": sigma.real * self.scale,
             "S_loc": s_loc.real,
             "electron_spin_squared": spin_squared,
@@ -108,6 +141,31 @@ class Measurement:
             "norm": norm,
             "energy": energy,
         }
+        if "spin_density" in self.optional:
+            for a, b, ops in self._site_raise:
+                left, right = states[self.spaces.index(a)].T, states[self.spaces.index(b)].T
+                for x, op in enumerate(ops):
+                    plus = _expectation(left, op, right)
+                    spin_density[:, x, 0] += plus.real
+                    spin_density[:, x, 1] += plus.imag
+            result["spin_density"] = spin_density.real
+        if "current" in self.optional:
+            hops = np.zeros((W, self.N - 1))
+            for psi, bonds in zip(states, self._bonds, strict=True):
+                for x, op in enumerate(bonds):
+                    hops[:, x] += _expectation(psi.T, op, psi.T).imag
+            result["current"] = self._current_factor * hops
+        per_state = []
+        for w in range(W if self._rdm is not None or self._cuts is not None else 0):
+            values = {}
+            if self._rdm is not None:
+                values.update(self._rdm.measure(self._rdm.blocks(states, w), self.optional))
+            if self._cuts is not None:
+                values["entanglement_entropy"] = self._cuts.entropies(states, w)
+            per_state.append(values)
+        for name in per_state[0] if per_state else ():
+            result[name] = np.array([v[name] for v in per_state])
+        return result
 
     @staticmethod
     def _energy(H, psi: np.ndarray) -> np.ndarray:

@@ -42,6 +42,8 @@ class MPSBackend:
         two-site TDVP, for any geometry. None: :attr:`default_integrator`. Why TEBD where it
         applies: docs/performance.md (smaller time-step error at dt = 0.5 fs, and several
         times cheaper per fs at the same bond dimension).
+    optional : sequence of str
+        Optional observables to measure as well (qst_mps/observables.py).
     """
 
     name = "mps"
@@ -49,7 +51,7 @@ class MPSBackend:
     #: where it applies, else TDVP.
     default_integrator: str | None = None
 
-    def __init__(self, problem, evolution: dict, integrator: str | None = None):
+    def __init__(self, problem, evolution: dict, integrator: str | None = None, optional=()):
         self.problem, self.evolution = problem, evolution
         self.conserve_sz = problem.conserves_sz
         self.model = SpinTransferChain(problem.model, self.conserve_sz)
@@ -68,7 +70,7 @@ class MPSBackend:
                           f"applies (docs/performance.md)", stacklevel=2)
         self.psi, self.info = initial_mps(self.model, problem)
         self.info["conserve_sz"] = self.conserve_sz
-        self.measurement = Measurement(self.model, problem)
+        self.measurement = Measurement(self.model, problem, optional)
         self.dt = evolution["dt"]
         self.engine = None  # built at the first step, from the current MPS
         self.time = 0.0

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import itertools
 
+import numpy as np
 from tenpy.models.lattice import TrivialLattice
 from tenpy.models.model import CouplingModel, MPOModel
 from tenpy.networks.mpo import MPO
@@ -46,6 +47,23 @@ def add_products(model: CouplingModel, products, where) -> bool:
     return nearest
 
 
+def matrix_unit(a: int, b: int) -> str:
+    """Name of the local-spin operator |a⟩⟨b| (a, b: lowerings, 0 = up) on a spin site."""
+    return f"E{a}_{b}"
+
+
+def add_matrix_units(site, spin: float) -> None:
+    """Add the operators |a⟩⟨b| for every pair of lowerings a, b to a ``SpinSite``: the one-
+    and two-spin density matrices are their expectation values."""
+    d = round(2 * spin) + 1
+    index = [site.state_labels[str(float(spin - lowering))] for lowering in range(d)]
+    for a in range(d):
+        for b in range(d):
+            op = np.zeros((site.dim, site.dim))
+            op[index[a], index[b]] = 1.0
+            site.add_op(matrix_unit(a, b), op, permute_dense=False)
+
+
 class SpinTransferChain(CouplingModel, MPOModel):
     """The conduction chain (N sites) with each local spin grouped onto its site n_j.
 
@@ -70,6 +88,7 @@ class SpinTransferChain(CouplingModel, MPOModel):
         fermion = SpinHalfFermionSite(cons_N="N" if conserve else None,
                                       cons_Sz="Sz" if self.conserve_sz else None)
         local = SpinSite(S=model.spin, conserve="Sz" if self.conserve_sz else None)
+        add_matrix_units(local, model.spin)
         set_common_charges([fermion, local], "same")
         decorated = GroupedSite([fermion, local], labels=["f", "s"])
         self.spin_sites = list(model.spin_sites)

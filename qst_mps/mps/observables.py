@@ -7,14 +7,24 @@ conserved; with it conserved they vanish by symmetry.
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
+
+from ..problem.geometry import HBAR
+from ..problem.terms import Hopping
+from ..quantum_info import concurrence, mutual_information
+from .entanglement import magnet_entropy
+from .model import matrix_unit
 
 
 class Measurement:
-    """Measures an MPS of a :class:`~qst_mps.mps.model.SpinTransferChain`."""
+    """Measures an MPS of a :class:`~qst_mps.mps.model.SpinTransferChain`; ``optional``: the
+    optional observables to measure as well."""
 
-    def __init__(self, chain, problem):
+    def __init__(self, chain, problem, optional=()):
         self.chain, self.problem = chain, problem
+        self.optional = set(optional)
         self.N, self.K = problem.model.N, problem.n_electrons
         self.scale = problem.model.electron_scale
         if self.K > 2:
@@ -29,9 +39,11 @@ class Measurement:
         chain = self.chain
         components = ("Sx", "Sy", "Sz") if not chain.conserve_sz else ("Sz",)
         sigma, s_loc = np.zeros(3), np.zeros((len(chain.spin_sites), 3))
+        spin_density = np.zeros((self.N, 3))
         for name in components:
             axis = "xyz".index(name[-1])
             per_site = np.real(psi.expectation_value(self._sites(name)))
+            spin_density[:, axis] = per_site
             sigma[axis] = per_site.sum() * self.scale
             s_loc[:, axis] = [np.real(psi.expectation_value_term([(name + "s", int(n))]))
                               for n in chain.spin_sites]
@@ -44,7 +56,7 @@ class Measurement:
         else:
             value = {k: float(np.real(m.expectation_value(psi))) for k, m in self.mpos.items()}
             spin_squared, up_pairs = value["S2"], value["up_pairs"]
-        return {
+        result = {
             "sigma_el": sigma,
             "S_loc": s_loc,
             "electron_spin_squared": spin_squared,
@@ -52,6 +64,58 @@ class Measurement:
             "density": density,
             "energy": float(np.real(chain.H_MPO.expectation_value(psi))),
         }
+        if "spin_density" in self.optional:
+            result["spin_density"] = spin_density
+        if "current" in self.optional:
+            result["current"] = self.current(psi)
+        if "entanglement_entropy" in self.optional:  # von Neumann, natural log
+            result["entanglement_entropy"] = np.asarray(psi.entanglement_entropy())
+        if "magnet_entropy" in self.optional:
+            result["magnet_entropy"] = magnet_entropy(psi, chain)
+        if self.optional & {"local_concurrence", "local_mutual_information"}:
+            result.update(self.local_pairs(psi))
+        return result
+
+    def current(self, psi) -> np.ndarray:
+        """(2 t_h/ħ) Im Σ_s ⟨c†_{x s} c_{x+1 s}⟩ for x = 0 … N−2 (1/fs, TeNPy's Jordan–Wigner
+        strings from ``expectation_value_term``)."""
+        t_h = next(t.t for t in self.problem.model.terms if isinstance(t, Hopping))
+        hops = np.zeros(self.N - 1)
+        for x in range(self.N - 1):
+            for s in ("u", "d"):
+                term = [(self.chain.op(f"Cd{s}", x), x), (self.chain.op(f"C{s}", x + 1), x + 1)]
+                hops[x] += np.imag(psi.expectation_value_term(term))
+        return 2 * t_h / HBAR * hops
+
+    def local_pairs(self, psi) -> dict:
+        """Concurrence and mutual information of the local spins from their one- and two-spin
+        density matrices, ρ_{(a b),(a' b')} = ⟨|a'⟩⟨a|_j |b'⟩⟨b|_k⟩ (TeNPy's
+        ``correlation_function`` of the matrix units; with S_z conserved only the neutral
+        combinations, the others vanish)."""
+        d = round(2 * self.problem.model.spin) + 1
+        sites = list(self.chain.spin_sites)
+        L = len(sites)
+        singles = np.zeros((L, d, d), dtype=complex)
+        for a, a2 in itertools.product(range(d), repeat=2):
+            if self.chain.conserve_sz and a != a2:
+                continue
+            singles[:, a, a2] = psi.expectation_value(matrix_unit(a2, a) + "s", sites)
+        pairs = {(j, k): np.zeros((d * d, d * d), dtype=complex)
+                 for j in range(L) for k in range(j + 1, L)}
+        for a, a2, b, b2 in itertools.product(range(d), repeat=4):
+            if self.chain.conserve_sz and (a - a2) + (b - b2) != 0:
+                continue
+            values = psi.correlation_function(matrix_unit(a2, a) + "s", matrix_unit(b2, b) + "s",
+                                              sites1=sites, sites2=sites)
+            for (j, k), rho in pairs.items():
+                rho[a * d + b, a2 * d + b2] = values[j, k]
+        out = {}
+        if "local_concurrence" in self.optional:
+            out["local_concurrence"] = np.array([concurrence(pairs[(j, j + 1)])
+                                                 for j in range(L - 1)])
+        if "local_mutual_information" in self.optional:
+            out["local_mutual_information"] = mutual_information(singles, pairs)
+        return out
 
     def up_probabilities(self, n_up: float, up_pairs: float) -> np.ndarray:
         """P(N↑ = n), n = 0 … K, for K ≤ 2 electrons: P(N↑ = 2) = ⟨Σ_{x<y} n↑_x n↑_y⟩,
