@@ -48,7 +48,7 @@ def exact_backend(config):
     from qst_mps.exact.backend import ExactBackend
     from qst_mps.problem import build
 
-    return ExactBackend(build(config))
+    return ExactBackend(build(config), optional=config["output"]["observables"])
 
 
 def mps_backend(config, integrator=None):
@@ -56,7 +56,8 @@ def mps_backend(config, integrator=None):
     from qst_mps.mps.backend import MPSBackend
     from qst_mps.problem import build
 
-    return MPSBackend(build(config), config["evolution"], integrator)
+    return MPSBackend(build(config), config["evolution"], integrator,
+                      optional=config["output"]["observables"])
 
 
 def assert_same_run(resumed, direct, tolerance):

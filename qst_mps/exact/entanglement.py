@@ -149,8 +149,8 @@ class ChainCuts:
                                                      block.shape[2])
             self.layout.append((index, sign))
 
-    def entropies(self, states: list, w: int) -> np.ndarray:
-        """Entanglement entropy of every cut (N − 1 values) of state ``w``."""
+    def spectra(self, states: list, w: int) -> list[np.ndarray]:
+        """The squared Schmidt values of every cut x = 0 … N−2 of state ``w``, descending."""
         vector = np.zeros(self.size, dtype=complex)
         for (index, sign), psi in zip(self.layout, states, strict=True):
             vector[index] = sign * psi[w]
@@ -159,5 +159,9 @@ class ChainCuts:
             left = int(np.prod(self.dims[:x + 1]))
             M = vector.reshape(left, -1)
             gram = M @ M.conj().T if left <= M.shape[1] else M.conj().T @ M
-            out.append(entropy(np.linalg.eigvalsh(gram)))
-        return np.array(out)
+            out.append(np.sort(np.linalg.eigvalsh(gram))[::-1])
+        return out
+
+    def entropies(self, states: list, w: int) -> np.ndarray:
+        """Entanglement entropy of every cut (N − 1 values) of state ``w``."""
+        return np.array([entropy(p) for p in self.spectra(states, w)])
