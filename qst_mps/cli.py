@@ -54,9 +54,12 @@ def _parser() -> argparse.ArgumentParser:
     plot.add_argument("results", nargs="+", help="result files")
     plot.add_argument("-o", "--output", default="qst_mps_plot.png", help="figure file (PNG, PDF)")
     plot.add_argument("--kind", default="transfer",
-                      choices=["transfer", "pairs", "density", "diagnostics"],
-                      help="Δσ_z(t), pair-spin probabilities, n(x, t), or MPS bond dimension and "
-                           "truncation error")
+                      choices=["transfer", "pairs", "density", "spacetime", "moments",
+                               "entanglement", "diagnostics"],
+                      help="Δσ_z(t), pair-spin probabilities, n(x, t), space-time maps of "
+                           "density and spin density, local moments against time, "
+                           "entanglement against time, or MPS bond dimension and truncation "
+                           "error")
     compare = sub.add_parser("compare", help="max differences of the observables of two runs")
     compare.add_argument("a")
     compare.add_argument("b")

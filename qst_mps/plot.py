@@ -88,17 +88,76 @@ def plateau(ax, table, key: str, by: str | None = None, scale: float = 1.0, xlab
     return ax
 
 
-def density_map(ax, run):
-    """n(x, t) as a space–time map, the spin chain marked by dashed lines."""
-    image = ax.imshow(run["density"].T, origin="lower", aspect="auto", cmap="viridis",
-                      extent=(run["time"][0], run["time"][-1], -0.5,
-                              run["density"].shape[1] - 0.5))
+def density_map(ax, run, name: str = "density"):
+    """A space–time map: ``density`` n(x, t), or the z component of ``spin_density``, the
+    spin chain marked by dashed lines."""
+    values = run[name] if name == "density" else run[name][:, :, 2]
+    image = ax.imshow(values.T, origin="lower", aspect="auto",
+                      cmap="viridis" if name == "density" else "RdBu_r",
+                      extent=(run["time"][0], run["time"][-1], -0.5, values.shape[1] - 0.5))
+    if name != "density":
+        limit = np.abs(values).max() or 1.0
+        image.set_clim(-limit, limit)
     for site in (spin_sites(run.config["model"]).min(), spin_sites(run.config["model"]).max()):
-        ax.axhline(site, color="white", lw=0.8, ls="--")
+        ax.axhline(site, color="0.3" if name != "density" else "white", lw=0.8, ls="--")
     ax.set_xlabel("time (fs)")
     ax.set_ylabel("site x (a)")
-    ax.figure.colorbar(image, ax=ax, label=r"$\langle n_x \rangle$")
+    label = r"$\langle n_x \rangle$" if name == "density" else r"$\langle s^z_x \rangle$ (ħ)"
+    ax.figure.colorbar(image, ax=ax, label=label)
     return ax
+
+
+def moments(axes, run):
+    """Each local moment against time: its length |⟨S_j⟩| (a classical spin keeps it at S) on
+    ``axes[0]``, and its components on ``axes[1]`` (z solid, x dashed, y dotted)."""
+    S = run["S_loc"]
+    length = np.linalg.norm(S, axis=2)
+    colours = [f"C{j % 10}" for j in range(S.shape[1])]
+    for j, colour in enumerate(colours):
+        axes[0].plot(run["time"], length[:, j], color=colour, lw=1.2, label=f"j = {j}")
+        axes[1].plot(run["time"], S[:, j, 2], color=colour, lw=1.2)
+        if np.abs(S[:, j, :2]).max() > 1e-12:
+            axes[1].plot(run["time"], S[:, j, 0], color=colour, lw=0.8, ls="--")
+            axes[1].plot(run["time"], S[:, j, 1], color=colour, lw=0.8, ls=":")
+    axes[0].axhline(run.config["model"]["spin"], color="0.6", lw=0.8, ls=":")
+    axes[0].set_ylabel(r"$|\langle \mathbf{S}_j \rangle|$ (ħ)")
+    axes[1].set_ylabel(r"$\langle S^a_j \rangle$ (ħ): z —, x --, y ··")
+    for ax in axes:
+        ax.set_xlabel("time (fs)")
+    if S.shape[1] <= 8:
+        axes[0].legend(frameon=False, fontsize=7, ncol=2)
+    return axes
+
+
+ENTANGLEMENT = ("magnet_entropy", "local_concurrence", "local_mutual_information",
+                "entanglement_entropy")
+
+
+def entanglement(axes, run):
+    """The entanglement quantities the run recorded, one axis each: the magnet's entropy, the
+    concurrence of neighbouring spins, the mutual information of the first and last spin, and
+    the largest entanglement entropy over the chain's bonds."""
+    present = [name for name in ENTANGLEMENT if name in run]
+    if not present:
+        raise ValueError("entanglement needs a result file with output.observables among "
+                         + ", ".join(ENTANGLEMENT))
+    for ax, name in zip(axes, present, strict=False):
+        values = run[name]
+        if name == "local_concurrence":
+            for j in range(values.shape[1]):
+                ax.plot(run["time"], values[:, j], lw=1.2, label=f"({j}, {j + 1})")
+            if values.shape[1] <= 8:
+                ax.legend(frameon=False, fontsize=7)
+        elif name == "local_mutual_information":
+            values = values[:, 0, -1]
+            ax.plot(run["time"], values, lw=1.4, label="first and last spin")
+        elif name == "entanglement_entropy":
+            ax.plot(run["time"], values.max(axis=1), lw=1.4, label="largest over the bonds")
+        else:
+            ax.plot(run["time"], values, lw=1.4)
+        ax.set_xlabel("time (fs)")
+        ax.set_ylabel(name.replace("_", " ") + (" (nat)" if name != "local_concurrence" else ""))
+    return axes[:len(present)]
 
 
 def diagnostics(ax, run):
@@ -116,13 +175,27 @@ def diagnostics(ax, run):
     return ax
 
 
+KINDS = ("transfer", "pairs", "density", "spacetime", "moments", "entanglement", "diagnostics")
+
+CAPTIONS = {
+    "spacetime": "Electron density n(x, t) (left) and, when recorded, the conduction electrons' "
+                 "spin density ⟨s^z_x⟩ (right); dashed: the ends of the spin chain.",
+    "moments": "Left: the length |⟨S_j⟩| of each local moment, which a classical spin keeps at "
+               "S (dotted). Right: its components.",
+    "entanglement": "Entanglement of the local spins with the electrons and among themselves, "
+                    "and the largest entanglement entropy of a cut of the chain.",
+}
+
+
 def figure_for(paths, kind: str = "transfer"):
-    """A figure of one kind ('transfer', 'pairs', 'density', 'diagnostics') for result files."""
+    """A figure of one kind (:data:`KINDS`) for result files."""
     import matplotlib.pyplot as plt
 
     from .results import load
 
     runs = [load(p) for p in paths]
+    if kind not in KINDS:
+        raise ValueError(f"unknown figure kind {kind!r}; choose one of {', '.join(KINDS)}")
     if kind == "transfer":
         fig, ax = plt.subplots(figsize=(5, 3.5))
         spin_transfer(ax, runs)
@@ -137,6 +210,23 @@ def figure_for(paths, kind: str = "transfer"):
         if kind == "pairs":
             axes[0][0].legend(frameon=False, fontsize=8)
     else:
-        raise ValueError(f"unknown figure kind {kind!r}")
-    fig.tight_layout()
+        columns = {"spacetime": 2, "moments": 2, "entanglement": 4}[kind]
+        fig, axes = plt.subplots(len(runs), columns, figsize=(4.2 * columns, 3.3 * len(runs)),
+                                 squeeze=False)
+        for row, run in zip(axes, runs, strict=True):
+            if kind == "spacetime":
+                density_map(row[0], run)
+                if "spin_density" in run:
+                    density_map(row[1], run, "spin_density")
+                else:
+                    row[1].set_axis_off()
+            elif kind == "moments":
+                moments(row, run)
+            else:
+                used = len(entanglement(row, run))
+                for ax in row[used:]:
+                    ax.set_axis_off()
+            row[0].set_title(f"{run.config['state']['pair']}, {run.backend}", fontsize=9)
+        fig.text(0.01, 0.005, CAPTIONS[kind], fontsize=8, ha="left", va="bottom", wrap=True)
+    fig.tight_layout(rect=(0, 0.04, 1, 1) if kind in CAPTIONS else None)
     return fig

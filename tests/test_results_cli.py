@@ -185,3 +185,23 @@ def test_a_file_from_before_sigma_el_existed_resumes(tmp_path, pair):
     a, b = qst_mps.load(legacy), qst_mps.load(direct)
     assert set(a) == set(b)
     assert_same_run(a, b, 1e-12)
+
+
+@pytest.mark.parametrize("kind", ["spacetime", "moments", "entanglement"])
+def test_the_plots_of_the_optional_observables(tmp_path, kind):
+    """Space-time maps, the local moments and the entanglement against time: each panel has
+    its axis labels, and the figure a caption."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from qst_mps.plot import figure_for
+
+    path = tmp_path / "run.h5"
+    observables = '["spin_density","magnet_entropy","local_concurrence"]'
+    assert main(["run", *SMALL, "--set", f"output.observables={observables}",
+                 "-o", str(path)]) == 0
+    figure = figure_for([path], kind)
+    shown = [ax for ax in figure.axes if ax.get_visible() and ax.axison and ax.get_xlabel()]
+    assert len(shown) >= 2
+    assert all(ax.get_xlabel() == "time (fs)" and ax.get_ylabel() for ax in shown)
+    assert any(text.get_text().strip() for text in figure.texts)  # the caption

@@ -68,18 +68,34 @@ class ElectronConfigs:
         to ``signs[k]`` times configuration ``rows[k]`` of the set with ``n_after`` electrons.
         The fermionic sign counts the electrons of this species passed over.
         """
-        rows = np.arange(len(self.sites))
-        if ops and ops[-1][0] != "c†":  # only the configurations holding the first site
+        kinds = tuple(kind for kind, _ in ops)
+        rows, columns, signs, _, n_after = self.apply_many(kinds, np.array([[x for _, x in ops]]))
+        return rows, columns, signs, n_after
+
+    def apply_many(self, kinds: tuple, sites: np.ndarray) -> tuple:
+        """:meth:`apply` for P products of the same shape at once: ``kinds`` in operator order,
+        ``sites`` (P, len(kinds)) their sites. Returns (rows, columns, signs, products,
+        n_after), ``products[k]`` the product each entry comes from."""
+        P = len(sites)
+        if kinds and kinds[-1] != "c†":  # only the configurations holding the first site
             by_site = self.holding
-            rows = by_site.indices[by_site.indptr[ops[-1][1]]:by_site.indptr[ops[-1][1] + 1]]
-        sites = self.sites[rows]
-        alive = np.ones(len(sites), dtype=bool)
-        sign = np.ones(len(sites))
-        for kind, x in reversed(ops):
-            if sites.shape[1] == 0 and kind != "c†":  # nothing to find or remove
+            first = sites[:, -1]
+            counts = by_site.indptr[first + 1] - by_site.indptr[first]
+            product = np.repeat(np.arange(P), counts)
+            within = np.arange(product.size) - np.repeat(np.cumsum(counts) - counts, counts)
+            rows = by_site.indices[by_site.indptr[first][product] + within]
+        else:
+            product = np.repeat(np.arange(P), len(self.sites))
+            rows = np.tile(np.arange(len(self.sites)), P)
+        config = self.sites[rows]
+        alive = np.ones(len(rows), dtype=bool)
+        sign = np.ones(len(rows))
+        for k in range(len(kinds) - 1, -1, -1):
+            kind, x = kinds[k], sites[product, k][:, None]
+            if config.shape[1] == 0 and kind != "c†":  # nothing to find or remove
                 alive[:] = False
                 break
-            here = sites == x
+            here = config == x
             present = here.any(axis=1)
             if kind == "n":
                 alive &= present
@@ -87,18 +103,18 @@ class ElectronConfigs:
                 alive &= present
                 sign *= 1 - 2 * (np.argmax(here, axis=1) % 2)
                 here[~present, -1] = True  # a dead row loses any site; it is dropped below
-                sites = sites[~here].reshape(len(sites), -1)
+                config = config[~here].reshape(len(config), -1)
             else:  # c†
                 alive &= ~present
-                sign *= 1 - 2 * ((sites < x).sum(axis=1) % 2)
-                sites = np.sort(np.concatenate([sites, np.full((len(sites), 1), x)], axis=1),
-                                axis=1)
-        n_after = self.n + sum(+1 if kind == "c†" else -1 for kind, _ in ops if kind != "n")
+                sign *= 1 - 2 * ((config < x).sum(axis=1) % 2)
+                config = np.sort(np.concatenate([config, x], axis=1), axis=1)
+        n_after = self.n + sum(+1 if kind == "c†" else -1 for kind in kinds if kind != "n")
         columns = rows[alive]
         if not 0 <= n_after <= self.N or columns.size == 0:
-            return np.zeros(0, dtype=np.int64), columns[:0], sign[:0], n_after
-        return cached_electrons(self.N, n_after).index(sites[alive]), columns, sign[alive], \
-            n_after
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, empty, sign[:0], empty, n_after
+        return (cached_electrons(self.N, n_after).index(config[alive]), columns, sign[alive],
+                product[alive], n_after)
 
 
 def local_count(L: int, two_s: int, m: int) -> int:

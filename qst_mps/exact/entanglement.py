@@ -48,7 +48,7 @@ def _matches(a: np.ndarray, b: np.ndarray, keep: tuple, base: int) -> tuple:
 class LocalDensityMatrix:
     """The local spins' reduced density matrix of the exact state, by blocks."""
 
-    def __init__(self, problem, spaces, pairs: bool):
+    def __init__(self, problem, spaces, names):
         model = problem.model
         self.L, self.spin = model.L, model.spin
         self.d = round(2 * model.spin) + 1
@@ -60,9 +60,12 @@ class LocalDensityMatrix:
                    for _, _, b in members for _, _, c in members}
         self.present = sorted(present)
         self.traces = {}  # (m, m', kept spins) -> _matches(...)
-        keeps = [(j,) for j in range(self.L)]
-        if pairs:
+        keeps = []
+        if "local_mutual_information" in names:
+            keeps += [(j,) for j in range(self.L)]
             keeps += [(j, k) for j in range(self.L) for k in range(j + 1, self.L)]
+        elif "local_concurrence" in names:
+            keeps += [(j, j + 1) for j in range(self.L - 1)]
         for m, m2 in self.present:
             a, b = cached_local(self.L, self.spin, m), cached_local(self.L, self.spin, m2)
             for keep in keeps:

@@ -86,7 +86,7 @@ class Measurement:
                 self._bonds.append([matrix([Product(1.0, (el(f"Cd{s}", x), el(f"C{s}", x + 1)))
                                             for s in ("u", "d")], space)
                                     for x in range(self.N - 1)])
-        self._rdm = (LocalDensityMatrix(problem, spaces, "local_mutual_information" in wanted)
+        self._rdm = (LocalDensityMatrix(problem, spaces, wanted)
                      if wanted & set(LOCAL_RDM) else None)
         self._cuts = ChainCuts(problem, spaces) if "entanglement_entropy" in wanted else None
 

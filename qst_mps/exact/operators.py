@@ -20,7 +20,7 @@ from collections import defaultdict
 import numpy as np
 import scipy.sparse as sp
 
-from .basis import Space
+from .basis import LocalConfigs, Space
 
 UP, DOWN = 0, 1
 #: Electron operators as sums of (coefficient, [(species, "c†" | "c" | "n"), …]).
@@ -83,24 +83,53 @@ class _Factors:
         return sp.csr_matrix((values, (rows, columns)), shape=(size_after, len(configs)))
 
     def summed(self, configs, terms, size_after, dtype) -> sp.csr_matrix:
-        """Σ coefficient · (factor matrix) over ``terms`` = [(coefficient, ops), …]."""
-        parts = [self.triplets(configs, ops) for _, ops in terms]
+        """Σ coefficient · (factor matrix) over ``terms`` = [(coefficient, ops), …]; the
+        products of one shape (such as every hop) act on the electrons all at once."""
+        parts = []
+        shapes = defaultdict(list)
+        for coefficient, ops in terms:
+            if isinstance(configs, LocalConfigs):
+                rows, columns, values = self.triplets(configs, ops)
+                parts.append((rows, columns, coefficient * values))
+            else:
+                shapes[tuple(kind for kind, _ in ops)].append((coefficient, ops))
+        for kinds, group in shapes.items():
+            sites = np.array([[x for _, x in ops] for _, ops in group], dtype=np.int64)
+            rows, columns, signs, product, _ = configs.apply_many(kinds, sites)
+            coefficients = np.array([c for c, _ in group])
+            parts.append((rows, columns, signs * coefficients[product]))
         rows = np.concatenate([r for r, _, _ in parts])
         columns = np.concatenate([c for _, c, _ in parts])
-        values = np.concatenate([c * v for (c, _), (_, _, v) in zip(terms, parts, strict=True)])
+        values = np.concatenate([v for _, _, v in parts])
         return sp.csr_matrix((values.astype(dtype), (rows, columns)),
                              shape=(size_after, len(configs)))
 
     def electron_matrix(self, src, dst, terms, dtype) -> sp.csr_matrix:
         """Σ c · (↑ factor ⊗ ↓ factor) over ``terms`` = [(c, ↑ ops, ↓ ops), …], on the
-        electron configurations of a block (↑ index major)."""
-        rows, columns, values = [], [], []
+        electron configurations of a block (↑ index major); the products of one shape act
+        all at once."""
+        shapes = defaultdict(list)
         for c, ups, downs in terms:
-            r_up, c_up, v_up = self.triplets(src.up, ups)
-            r_down, c_down, v_down = self.triplets(src.down, downs)
-            rows.append((r_up[:, None] * dst.shape[1] + r_down[None, :]).ravel())
-            columns.append((c_up[:, None] * src.shape[1] + c_down[None, :]).ravel())
-            values.append(c * np.multiply.outer(v_up, v_down).ravel())
+            shapes[(tuple(k for k, _ in ups), tuple(k for k, _ in downs))].append((c, ups, downs))
+        rows, columns, values = [], [], []
+        for (up_kinds, down_kinds), group in shapes.items():
+            up = src.up.apply_many(up_kinds, np.array([[x for _, x in u] for _, u, _ in group],
+                                                      dtype=np.int64).reshape(len(group), -1))
+            down = src.down.apply_many(
+                down_kinds, np.array([[x for _, x in d] for _, _, d in group],
+                                     dtype=np.int64).reshape(len(group), -1))
+            # pair every ↑ entry with every ↓ entry of the same product
+            counts = np.bincount(down[3], minlength=len(group))
+            starts = np.cumsum(counts) - counts
+            order = np.argsort(down[3], kind="stable")
+            repeat = counts[up[3]]
+            i_up = np.repeat(np.arange(len(up[0])), repeat)
+            within = np.arange(i_up.size) - np.repeat(np.cumsum(repeat) - repeat, repeat)
+            i_down = order[starts[up[3]][i_up] + within]
+            coefficients = np.array([c for c, _, _ in group])
+            rows.append(up[0][i_up] * dst.shape[1] + down[0][i_down])
+            columns.append(up[1][i_up] * src.shape[1] + down[1][i_down])
+            values.append(coefficients[up[3][i_up]] * up[2][i_up] * down[2][i_down])
         shape = (dst.shape[0] * dst.shape[1], src.shape[0] * src.shape[1])
         return sp.csr_matrix((np.concatenate(values).astype(dtype),
                               (np.concatenate(rows), np.concatenate(columns))), shape=shape)

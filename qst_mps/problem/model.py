@@ -6,6 +6,7 @@ Built once from the resolved ``[model]`` table; both backends translate :attr:`M
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from .geometry import spin_sites
 from .terms import (
@@ -42,7 +43,7 @@ class Model:
         for term in self.terms:
             yield from term.products()
 
-    @property
+    @cached_property
     def conserves_sz(self) -> bool:
         """Whether H commutes with the total S_z (no transverse field)."""
         return not any(changes_sz(p) for p in self.products())
