@@ -108,6 +108,14 @@ SCHEMA: dict[str, dict[str, Option]] = {
             "float", None, "centre of φ₂, the leading packet (a); default n_first − 4 σ_d"
         ),
         "d": Option("float", 30.0, "packet separation d = x2 − x1 (a)", minimum=0.0),
+        "repeat": Option(
+            "int", 1, "copies of the pair (or single electron) in a train; copy m moves by "
+            "−m·spacing", minimum=1
+        ),
+        "spacing": Option(
+            "float", None, "distance between copies of a train (a); default d + 8 σ_d for "
+            "pairs, 8 σ_d for one electron", minimum=0.0
+        ),
         "local": Option(
             "str", "up", "initial state of the local spins",
             ("up", "down", "neel", "tilted", "pairs", "ground"),

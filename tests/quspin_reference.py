@@ -73,20 +73,21 @@ class QuSpinReference:
         self.spin = model["spin"]
         self.sites = list(model["spin_sites"])
         self.pair = state["pair"]
-        self.n_electrons = 1 if self.pair in ("single_down", "single") else 2
+        self.repeat = state.get("repeat", 1)
+        self.n_electrons = (1 if self.pair in ("single_down", "single") else 2) * self.repeat
         self.scale = 2.0 if model["electron_spin"] == "pauli" else 1.0
         self.B_loc = _vector(model.get("B_loc", 0.0))
         self.B_el = _vector(model.get("B_el", 0.0))
         local = state.get("local", "up")
         paper_scenario = (local == "up" and self.pair != "single" and not any(self.B_loc[:2])
-                          and not any(self.B_el[:2]))
+                          and not any(self.B_el[:2]) and self.repeat == 1)
         if paper_scenario:
             sectors = SECTORS.get(self.pair, [(0, 0), (1, 0), (0, 1), (1, 1), (2, 0)])
             if self.pair == "triplet_minus":
                 sectors = sectors + [(0, 2)]
         else:  # every sector with at most as many electrons as the state
-            sectors = [(u, d) for u in range(3) for d in range(3)
-                       if u + d <= self.n_electrons]
+            K = self.n_electrons
+            sectors = [(u, d) for u in range(K + 1) for d in range(K + 1) if u + d <= K]
         self.local_basis = spin_basis_1d(L, S=str(Fraction(self.spin)), pauli=0)
         self.fermion_basis = spinful_fermion_basis_1d(N, Nf=sectors)
         self.basis = tensor_basis(self.local_basis, self.fermion_basis)
@@ -222,8 +223,15 @@ class QuSpinReference:
         N, periodic = self.N, model["boundary"] == "periodic"
         x2 = state["x2"]
         x1 = x2 - state["d"]
-        phi1 = packet(N, x1 % N if periodic else x1, state["k_e"], state["sigma_d"], periodic)
-        phi2 = packet(N, x2, state["k_e"], state["sigma_d"], periodic)
+        single = self.pair in ("single_down", "single")
+        spacing = state.get("spacing")
+        if spacing is None:  # docs/physics.md: d + 8 σ_d for pairs, 8 σ_d for one electron
+            spacing = (0.0 if single else state["d"]) + 8 * state["sigma_d"]
+
+        def at(centre):
+            return packet(N, centre % N if periodic else centre, state["k_e"],
+                          state["sigma_d"], periodic)
+
         # the vacuum with all local spins up: the one state with no electron and maximal ΣS^z
         every_site = [[1, x] for x in range(N)]
         n_total = self.op([["|n|", every_site], ["||n", every_site]])
@@ -248,15 +256,18 @@ class QuSpinReference:
             "triplet_minus": [(1.0, "down", "down")],
             "triplet_plus": [(1.0, "up", "up")],
         }
-        if self.pair == "single_down":
-            psi = create(phi2, "down").dot(start)
-        elif self.pair == "single":
-            a, b = state.get("spin_theta", 0.0), state.get("spin_phi", 0.0)
-            psi = (np.cos(a / 2) * create(phi2, "up").dot(start)
-                   + np.exp(1j * b) * np.sin(a / 2) * create(phi2, "down").dot(start))
-        else:
-            psi = sum(w * create(phi1, s1).dot(create(phi2, s2).dot(start))
-                      for w, s1, s2 in pairs[self.pair])
+        psi = start
+        for m in reversed(range(self.repeat)):  # U_0 U_1 … |start⟩: the last copy first
+            phi1, phi2 = at(x1 - m * spacing), at(x2 - m * spacing)
+            if self.pair == "single_down":
+                psi = create(phi2, "down").dot(psi)
+            elif self.pair == "single":
+                a, b = state.get("spin_theta", 0.0), state.get("spin_phi", 0.0)
+                psi = (np.cos(a / 2) * create(phi2, "up").dot(psi)
+                       + np.exp(1j * b) * np.sin(a / 2) * create(phi2, "down").dot(psi))
+            else:
+                psi = sum(w * create(phi1, s1).dot(create(phi2, s2).dot(psi))
+                          for w, s1, s2 in pairs[self.pair])
         return psi / np.linalg.norm(psi)
 
     def observables(self):

@@ -78,6 +78,9 @@ def test_resolved_configuration_resolves_to_itself():
         ({"state": {"local": "ground", "local_Sz": 0}, "model": {"B_loc": [0.1, 0, 0]}},
          "state.local_Sz"),  # a transverse field has no S_z sector
         ({"state": {"pair": "single", "spin_theta": "up"}}, "state.spin_theta"),
+        ({"state": {"spacing": -1.0}}, "state.spacing"),
+        ({"state": {"repeat": 0}}, "state.repeat"),
+        ({"model": {"boundary": "open"}, "state": {"repeat": 3}}, "state.repeat"),  # off the chain
     ],
 )
 def test_bad_values_name_their_key(partial, key):

@@ -146,3 +146,33 @@ def test_vanishing_triplet_is_refused():
         check_state(build(config))
     assert err.value.key == "state.d"
     check_state(build(small("singlet", state={"d": 0.0})))  # a singlet in one packet is fine
+
+
+@pytest.mark.parametrize("boundary", ["open", "periodic"])
+def test_a_train_without_sd_coupling_moves_as_free_fermions(boundary):
+    """J_sd = 0: four ↓ electrons in overlapping packets are a Slater determinant of the
+    non-orthogonal orbitals φ_i; each orbital evolves with the one-particle propagator
+    exp(−i h t/ħ), and the density is the diagonal of the projector Φ (Φ†Φ)⁻¹ Φ† onto their
+    span (analytic; to 1e-10)."""
+    from scipy.linalg import expm
+
+    from qst_mps.problem.electrons import gaussian_packet
+    from qst_mps.problem.geometry import train_centres
+
+    config = resolve({"model": {"N": 30, "L": 2, "J_sd": 0.0, "boundary": boundary,
+                                "n_first": 24},
+                      "state": {"pair": "single_down", "sigma_d": 1.5, "x2": 18.0, "d": 1.0,
+                                "repeat": 4, "spacing": 2.0},
+                      "evolution": {"t_max": 8.0, "dt_out": 1.0}})
+    ours = simulate(config)
+    N, periodic = 30, boundary == "periodic"
+    h = np.zeros((N, N))
+    for x in range(N - 1 + periodic):
+        h[x, (x + 1) % N] = h[(x + 1) % N, x] = -config["model"]["t_h"]
+    orbitals = np.array([gaussian_packet(N, c, 1.0, 1.5, periodic)
+                         for _, c in train_centres(config)]).T  # N × K
+    for t, density in zip(ours["time"], ours["density"], strict=True):
+        phi = expm(-1j * h * t / HBAR) @ orbitals
+        projector = phi @ np.linalg.inv(phi.conj().T @ phi) @ phi.conj().T
+        assert np.max(np.abs(density - projector.diagonal().real)) < 1e-10
+    assert abs(ours["density"][0].sum() - 4) < 1e-12

@@ -111,3 +111,22 @@ def test_a_single_electron_along_any_direction(angles):
     ours = assert_agree(small("single", state={"spin_theta": theta, "spin_phi": phi}))
     assert abs(ours["sigma_el"][0, 0] - 0.5 * np.sin(theta) * np.cos(phi)) < 1e-12
     assert abs(ours["sigma_el"][0, 1] - 0.5 * np.sin(theta) * np.sin(phi)) < 1e-12
+
+
+TRAINS = {  # (pair, copies, extra state keys, extra model keys): K = 3 and 4 electrons
+    "three ↓": ("single_down", 3, {}, {}),
+    "two singlets": ("singlet", 2, {}, {}),
+    "three tilted": ("single", 3, {"spin_theta": 2.1, "spin_phi": 0.3}, {}),
+    "two triplet_0 with U": ("triplet_0", 2, {}, {"U": 1.5}),
+}
+
+
+@pytest.mark.parametrize("train", list(TRAINS))
+def test_trains_of_packets(train):
+    """K = 3 and 4 electrons in trains (state.repeat), every one antisymmetrized, N = 16."""
+    pair, copies, state, model = TRAINS[train]
+    config = small(pair, "open", model={"N": 16, "n_first": 12, **model},
+                   state={"repeat": copies, "spacing": 2.7, "x2": 8.0, "d": 1.4, **state},
+                   evolution={"t_max": 3.0})
+    ours = assert_agree(config)
+    assert ours["electron_up_probabilities"].shape[1] == ours["density"][0].sum().round() + 1

@@ -51,6 +51,7 @@ CASES = {  # (model, state, what makes the case)
     "tilted": ({"L": 3}, {"local": "tilted", "local_theta": 1.1, "local_phi": 0.4}),
     "pairs": ({"L": 4}, {"local": "pairs", "local_pair": "triplet_0", "pair": "single_down"}),
     "ground": ({"L": 4, "J_ex": -0.3, "D": 0.05}, {"local": "ground", "pair": "single_down"}),
+    "train of three ↓": ({}, {"pair": "single_down", "repeat": 3, "spacing": 1.3}),
 }
 
 

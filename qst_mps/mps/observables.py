@@ -28,9 +28,7 @@ class Measurement:
         self.optional = set(optional)
         self.N, self.K = problem.model.N, problem.n_electrons
         self.scale = problem.model.electron_scale
-        if self.K > 2:
-            raise NotImplementedError("electron_up_probabilities for more than two electrons")
-        self.mpos = chain.pair_mpos() if self.K == 2 else None
+        self.mpos = chain.pair_mpos() if self.K >= 2 else None
 
     def _sites(self, name: str) -> list[str]:
         return [self.chain.op(name, x) for x in range(self.N)]
@@ -61,7 +59,8 @@ class Measurement:
             "sigma_el": sigma,
             "S_loc": s_loc,
             "electron_spin_squared": spin_squared,
-            "electron_up_probabilities": self.up_probabilities(n_up, up_pairs),
+            "electron_up_probabilities": (self.up_probabilities(n_up, up_pairs) if self.K <= 2
+                                          else self.up_distribution(psi)),
             "density": density,
             "energy": float(np.real(chain.H_MPO.expectation_value(psi))),
         }
@@ -122,6 +121,21 @@ class Measurement:
         if "local_mutual_information" in self.optional:
             out["local_mutual_information"] = mutual_information(singles, pairs)
         return out
+
+    def up_distribution(self, psi) -> np.ndarray:
+        """P(N↑ = n), n = 0 … K, for any K, from the characteristic function
+        χ(θ) = ⟨e^{iθN↑}⟩ = ⟨Π_x (1 + (e^{iθ} − 1) n↑_x)⟩ at the K + 1 angles θ_k = 2πk/(K+1):
+        P(n) = Σ_k χ(θ_k) e^{−iθ_k n} / (K+1). Each χ is one product of onsite operators
+        (K + 1 contractions of the chain)."""
+        K = self.K
+        angles = 2 * np.pi * np.arange(K + 1) / (K + 1)
+        chi = []
+        for angle in angles:
+            ops = [site.Id + (np.exp(1j * angle) - 1) * site.get_op(self.chain.op("Nu", x))
+                   for x, site in enumerate(psi.sites)]
+            chi.append(psi.expectation_value_multi_sites(ops, 0))
+        n = np.arange(K + 1)
+        return np.real(np.exp(-1j * np.outer(n, angles)) @ np.array(chi)) / (K + 1)
 
     def up_probabilities(self, n_up: float, up_pairs: float) -> np.ndarray:
         """P(N↑ = n), n = 0 … K, for K ≤ 2 electrons: P(N↑ = 2) = ⟨Σ_{x<y} n↑_x n↑_y⟩,

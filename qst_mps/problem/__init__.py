@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .electrons import Packets, packet_state, pair_spin_tensor, single_spin_vector
-from .geometry import n_packets, output_times, packet_centres
+from .geometry import n_packets, output_times, train_centres
 from .local_spins import local_state
 from .model import Model, build_model
 from .terms import changes_sz
@@ -63,20 +63,22 @@ class Problem:
 
 
 def electrons_of(config: dict) -> Packets:
-    """The initial conduction electrons of a resolved configuration."""
+    """The initial conduction electrons of a resolved configuration: ``repeat`` copies of the
+    pair (or single electron), copy m moved by −m·spacing."""
     model, state = config["model"], config["state"]
     periodic = model["boundary"] == "periodic"
-    x1, x2 = packet_centres(config)
-    args = (model["N"],)
     kwargs = dict(k_e=state["k_e"], sigma_d=state["sigma_d"], periodic=periodic)
     if n_packets(state) == 1:
         if state["pair"] == "single_down":
             spin = np.array([0.0, 1.0], dtype=complex)
         else:
             spin = single_spin_vector(state["spin_theta"], state["spin_phi"])
-        return Packets((packet_state(*args, (x2,), spin=spin, **kwargs),))
-    spin = pair_spin_tensor(state["pair"], state["theta"])
-    return Packets((packet_state(*args, (x1, x2), spin=spin, **kwargs),))
+    else:
+        spin = pair_spin_tensor(state["pair"], state["theta"])
+    centres = [centre for _, centre in train_centres(config)]
+    size = n_packets(state)
+    return Packets(tuple(packet_state(model["N"], centres[i:i + size], spin=spin, **kwargs)
+                         for i in range(0, len(centres), size)))
 
 
 def build(config: dict) -> Problem:

@@ -47,6 +47,30 @@ def packet_centres(config: dict) -> tuple[float, float]:
     return x1, state["x2"]
 
 
+def spacing(state: dict) -> float:
+    """Distance (a) between the copies of a train: ``state.spacing``, by default d + 8 σ_d for
+    pairs and 8 σ_d for one electron."""
+    if state["spacing"] is not None:
+        return state["spacing"]
+    return (state["d"] if n_packets(state) == 2 else 0.0) + 8 * state["sigma_d"]
+
+
+def train_centres(config: dict) -> list[tuple[str, float]]:
+    """(name, centre) of every packet, copy by copy in creation order: φ₁ then φ₂ of copy 0
+    (φ₂ alone for one electron), then copy 1 moved by −spacing, …; on a ring modulo N."""
+    x1, x2 = packet_centres(config)
+    state, N = config["state"], config["model"]["N"]
+    periodic = config["model"]["boundary"] == "periodic"
+    out = []
+    for m in range(state["repeat"]):
+        shift = m * spacing(state)
+        for name, centre in ((("φ₁", x1),) if n_packets(state) == 2 else ()) + (("φ₂", x2),):
+            centre = centre - shift
+            out.append((name if m == 0 else f"{name} of copy {m}",
+                        centre % N if periodic else centre))
+    return out
+
+
 def separation(x: float, y: float, N: int, boundary: str) -> float:
     """Distance |x − y| in a; the minimal image on a ring."""
     dist = abs(x - y)
@@ -99,8 +123,9 @@ def auto_t_max(config: dict) -> float:
             "evolution.t_max", "'auto' needs packets moving towards the chain (0 < state.k_e < π)"
         )
     sites = spin_sites(config["model"])
-    x1, _ = packet_centres(config)
-    distance = sites.max() - x1
+    x1, x2 = packet_centres(config)
+    trailing = min(x1, x2) - (config["state"]["repeat"] - 1) * spacing(config["state"])
+    distance = sites.max() - trailing
     if config["model"]["boundary"] == "periodic":
         distance %= config["model"]["N"]
     dt_out = config["evolution"]["dt_out"]
@@ -174,10 +199,12 @@ def check_and_fill(config: dict) -> None:
         raise ConfigError("state.d", f"x1 = x2 − d = {x2 - d:g} lies outside the open chain")
     if model["boundary"] == "periodic" and d >= N:
         raise ConfigError("state.d", f"must be below the ring length model.N = {N}")
-    x1, _ = packet_centres(config)
-    for name, key, centre in (("φ₂", "state.x2", x2), ("φ₁", "state.d", x1)):
-        if n_packets(state) == 1 and name == "φ₁":
-            continue
+    for name, centre in train_centres(config):
+        key = "state.x2" if name == "φ₂" else "state.d" if name == "φ₁" else "state.repeat"
+        if model["boundary"] == "open" and centre < -rounding:
+            raise ConfigError(key, f"packet {name} would start at {centre:g}, outside the open "
+                                   "chain; use fewer copies (state.repeat) or a smaller "
+                                   "state.spacing")
         gap = min(separation(centre, s, N, model["boundary"]) for s in model["spin_sites"])
         if gap < PACKET_CLEARANCE * sigma:
             raise ConfigError(
