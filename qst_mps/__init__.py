@@ -2,19 +2,19 @@
 to a chain of quantum local spins, by exact state-vector evolution and by MPS (TeNPy).
 
 Units: energies in eV, times in fs, lengths in lattice spacings a (docs/physics.md).
+
+Importing the package is cheap and changes nothing in the process: TeNPy, h5py and matplotlib
+are imported when first used.
 """
-
-import os
-
-# TeNPy reads its optimisation level once, at import. Level 3 skips its internal argument
-# checks: TDVP steps on the paper's model were 1.36x faster (3.26 s -> 2.40 s per step, measured).
-# The mps results are checked against the exact backend by the tests. An explicit
-# TENPY_OPTIMIZE in the environment wins.
-os.environ.setdefault("TENPY_OPTIMIZE", "3")
 
 __version__ = "0.1.0"
 
-from .results import load  # noqa: E402
+
+def load(path, checkpoint: bool = False):
+    """Read a result file (see :func:`qst_mps.results.load`)."""
+    from .results import load as load_file
+
+    return load_file(path, checkpoint)
 
 
 def load_sweep(path, folder=None):

@@ -9,8 +9,11 @@ from pathlib import Path
 import numpy as np
 
 from .config import ConfigError, apply_overrides, load_toml, resolve
+from .run.health import NumericalFailure
+from .run.signals import INTERRUPTED, Interrupted, Stop, raising
 
 BAD_INPUT = 2
+NUMERICS = 3
 
 RESUMABLE_KEYS = {"evolution.t_max", "output.checkpoint_every"}
 
@@ -40,6 +43,9 @@ def _parser() -> argparse.ArgumentParser:
     sweep.add_argument("-j", "--jobs", type=int, default=1, help="local worker processes")
     sweep.add_argument("--slurm", action="store_true", help="write and submit a SLURM job array")
     sweep.add_argument("--dry-run", action="store_true", help="with --slurm: only write the script")
+    sweep.add_argument("--max-array-size", type=int, default=None,
+                       help="with --slurm: the cluster's MaxArraySize (default: from scontrol, "
+                            "else 1001); larger sweeps are split into several arrays")
     sweep.add_argument("--time", default="02:00:00", help="with --slurm: time limit per point")
     sweep.add_argument("--mem", default="4G", help="with --slurm: memory per point")
     sweep.add_argument("--status", action="store_true", help="count complete/running/failed points")
@@ -85,6 +91,10 @@ def _summary(out: dict, backend: str, reason: str, path: Path) -> str:
     return "\n".join(lines)
 
 
+def _note(text: str) -> None:
+    print(f"qst-mps: note: {text}", file=sys.stderr)
+
+
 def _run(args) -> int:
     from .simulation import choose_backend, simulate
 
@@ -92,31 +102,51 @@ def _run(args) -> int:
     partial = apply_overrides(partial, args.set)
     if args.output:
         partial.setdefault("output", {})["path"] = args.output
-    config = resolve(partial)
+    notes = []
+    config = resolve(partial, notes)
     path = Path(config["output"]["path"])
     if path.exists() and not args.force:
         raise ConfigError("output.path", f"{path} exists; pass --force to overwrite it")
     backend, reason = choose_backend(config)
-    out = simulate(config, path, progress=not args.quiet)
+    for text in notes:
+        _note(text)
+    notes.clear()
+    out = simulate(config, path, progress=not args.quiet, notes=notes)
+    for text in notes:
+        _note(text)
     print(_summary(out, backend, reason, path))
     return 0
 
 
 def _resume(args) -> int:
     from . import results
+    from .problem.geometry import final_time
     from .simulation import simulate
 
     path = Path(args.result)
     if not path.exists():
         raise ConfigError("result", f"{path} does not exist")
-    saved = results.load(path)
     for text in args.set:
         key = text.split("=", 1)[0].strip()
         if key not in RESUMABLE_KEYS:
             raise ConfigError(key, f"cannot change on resume; allowed: {', '.join(RESUMABLE_KEYS)}")
+    saved, what = results.recover(path)
+    if what:
+        _note(what)
     config = resolve(apply_overrides(saved.config, args.set))
     config["output"]["path"] = str(path)
-    out = simulate(config, path, progress=not args.quiet, resume=True)
+    reached = float(saved["time"][-1])
+    if final_time(config) < reached - 1e-9:
+        raise ConfigError("evolution.t_max", f"the run already reached {reached:g} fs; a resume "
+                                             "can extend a run, not shorten it")
+    if saved.status == "complete" and final_time(config) <= reached + 1e-9:
+        _note(f"{path} is already complete at {reached:g} fs; nothing to do (raise "
+              "evolution.t_max to extend it)")
+        return 0
+    notes = []
+    out = simulate(config, path, progress=not args.quiet, resume=True, notes=notes)
+    for text in notes:
+        _note(text)
     print(_summary(out, saved.backend, "the backend the run started on", path))
     return 0
 
@@ -125,6 +155,8 @@ def _sweep(args) -> int:
     from . import sweep as sweeps
 
     sweep = sweeps.load(args.sweep, args.folder, args.set)
+    for text in sweep.notes:
+        print(f"qst-mps: note: {text}", file=sys.stderr)
     if args.status:
         tally = sweeps.counts(sweep)
         print(", ".join(f"{n} {status}" for status, n in tally.items()))
@@ -144,16 +176,24 @@ def _sweep(args) -> int:
 
         sweep.folder.mkdir(parents=True, exist_ok=True)
         (sweep.folder / "slurm").mkdir(exist_ok=True)
-        script = sweep.folder / "sweep.sbatch"
-        script.write_text(sweeps.slurm_script(sweep, args.time, args.mem))
-        print(f"{len(sweep.configs)} points; job array script {script}")
+        texts = sweeps.slurm_scripts(sweep, args.time, args.mem, max_size=args.max_array_size)
+        scripts = []
+        for k, text in enumerate(texts):
+            script = sweep.folder / ("sweep.sbatch" if len(texts) == 1 else f"sweep.{k}.sbatch")
+            script.write_text(text)
+            scripts.append(script)
+        print(f"{len(sweep.configs)} points; {len(scripts)} job array script"
+              f"{'s' if len(scripts) > 1 else ''}: {', '.join(str(s) for s in scripts)}")
         if args.dry_run:
             return 0
         if shutil.which("sbatch") is None:
             raise ConfigError("--slurm", "sbatch not found on this machine (use --dry-run)")
-        done = subprocess.run(["sbatch", str(script)], capture_output=True, text=True)
-        print(done.stdout.strip() or done.stderr.strip())
-        return done.returncode
+        status = 0
+        for script in scripts:
+            done = subprocess.run(["sbatch", str(script)], capture_output=True, text=True)
+            print(done.stdout.strip() or done.stderr.strip())
+            status = status or done.returncode
+        return status
     tally = sweeps.run_local(sweep, workers=args.jobs, progress=not args.quiet)
     print(", ".join(f"{n} {status}" for status, n in tally.items()) + f" ({sweep.folder})")
     return 0 if tally["failed"] == 0 else 1
@@ -226,18 +266,25 @@ def _config(args) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of ``qst-mps``; returns the exit status."""
-    args = _parser().parse_args(argv)
-    from .simulation import INTERRUPTED, Interrupted
-
-    try:
-        commands = {"run": _run, "resume": _resume, "sweep": _sweep, "collect": _collect,
-                    "plot": _plot, "compare": _compare, "config": _config}
-        return commands[args.command](args)
-    except ConfigError as err:
-        print(f"qst-mps: error: {err}", file=sys.stderr)
-        return BAD_INPUT
-    except Interrupted as err:
-        print(f"qst-mps: {err}; checkpoint written, continue with 'qst-mps resume'",
-              file=sys.stderr)
-        return INTERRUPTED
+    """Entry point of ``qst-mps``; returns the exit status: 0 success, 1 a sweep with failed
+    points, 2 bad input, 3 a run whose numbers went bad, 75 stopped by a signal."""
+    with raising():  # a signal before the run has a state stops it at once: nothing written
+        try:
+            args = _parser().parse_args(argv)
+            commands = {"run": _run, "resume": _resume, "sweep": _sweep, "collect": _collect,
+                        "plot": _plot, "compare": _compare, "config": _config}
+            return commands[args.command](args)
+        except ConfigError as err:
+            print(f"qst-mps: error: {err}", file=sys.stderr)
+            return BAD_INPUT
+        except Interrupted as err:
+            print(f"qst-mps: {err}; checkpoint written, continue with 'qst-mps resume'",
+                  file=sys.stderr)
+            return INTERRUPTED
+        except NumericalFailure as err:
+            print(f"qst-mps: error: the run's numbers went bad: {err}", file=sys.stderr)
+            return NUMERICS
+        except Stop as err:
+            print(f"qst-mps: {err} during set-up, before the run had a state: nothing was "
+                  "written", file=sys.stderr)
+            return INTERRUPTED

@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 import math
 import tomllib
+import warnings
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -262,8 +263,42 @@ def _coerce(key: str, opt: Option, value: Any) -> Any:
     return value
 
 
-def resolve(partial: dict | None = None) -> dict:
+#: Keys that only some states read: key -> (whether the configuration uses it, what uses it).
+#: One rule for all of them: a key set to a value other than its default where nothing reads it
+#: is reported and left out (reset to its default) of the resolved configuration.
+CONDITIONAL = {
+    "state.theta": (lambda c: c["state"]["pair"] == "theta", "state.pair = 'theta'"),
+    "state.spin_theta": (lambda c: c["state"]["pair"] == "single", "state.pair = 'single'"),
+    "state.spin_phi": (lambda c: c["state"]["pair"] == "single", "state.pair = 'single'"),
+    "state.local_theta": (lambda c: c["state"]["local"] == "tilted", "state.local = 'tilted'"),
+    "state.local_phi": (lambda c: c["state"]["local"] == "tilted", "state.local = 'tilted'"),
+    "state.local_pair": (lambda c: c["state"]["local"] == "pairs", "state.local = 'pairs'"),
+    "state.local_Sz": (lambda c: c["state"]["local"] == "ground", "state.local = 'ground'"),
+    "state.spacing": (lambda c: c["state"]["repeat"] > 1, "state.repeat > 1"),
+}
+
+
+def _leave_out_unused(config: dict, notes: list | None) -> None:
+    """Apply the rule of :data:`CONDITIONAL`, in place."""
+    for dotted, (used, by) in CONDITIONAL.items():
+        section, key = dotted.split(".")
+        default = SCHEMA[section][key].default
+        value = config[section][key]
+        if value != default and not used(config):
+            text = (f"{dotted} = {value!r} is not used unless {by}; left out of the "
+                    "configuration")
+            config[section][key] = copy.deepcopy(default)
+            if notes is None:
+                warnings.warn(text, stacklevel=3)
+            else:
+                notes.append(text)
+
+
+def resolve(partial: dict | None = None, notes: list | None = None) -> dict:
     """Validate a partial configuration and return the fully resolved one.
+
+    A key that the chosen state does not read (:data:`CONDITIONAL`) is left out, with a note
+    appended to ``notes`` (a warning when ``notes`` is None).
 
     Raises
     ------
@@ -286,6 +321,7 @@ def resolve(partial: dict | None = None) -> dict:
                     f"unknown key; allowed keys in [{section}]: {', '.join(SCHEMA[section])}",
                 )
             config[section][key] = _coerce(f"{section}.{key}", SCHEMA[section][key], value)
+    _leave_out_unused(config, notes)
     _check_geometry(config)
     return config
 

@@ -9,7 +9,13 @@ format.
 
 Every write goes to a temporary file in the same folder, is flushed and fsynced, then moved over
 the old file with ``os.replace``: a reader, or a run killed at any moment, sees either the old
-complete file or the new complete file.
+complete file or the new complete file. While a run is not complete, the file it replaces is
+kept as ``<name>.prev`` (a hard link, so no copy is made): the last good checkpoint, should the
+new file ever be found damaged.
+
+A file that cannot be read (truncated, corrupt, not a result file) raises
+:class:`DamagedFile`, one line naming the file; :func:`recover` keeps such a file under a new
+name and falls back on its ``.prev``.
 """
 
 from __future__ import annotations
@@ -17,14 +23,50 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import time
 from glob import escape as glob_escape
 from pathlib import Path
 
 import h5py
 import numpy as np
-from tenpy.tools import hdf5_io
 
 from . import __version__
+from .config import ConfigError
+
+
+def _hdf5_io():
+    """TeNPy's hdf5_io (checkpoints), imported through the mps package, which sets TeNPy's
+    optimisation level first."""
+    from tenpy.tools import hdf5_io
+
+    from . import mps  # noqa: F401
+
+    return hdf5_io
+
+
+class DamagedFile(ConfigError):
+    """A result file that cannot be read: truncated, corrupt, or not a result file."""
+
+    def __init__(self, path, reason: str):
+        super().__init__(str(path), f"damaged result file ({reason})")
+
+
+LOCKING = ("HDF5 could not lock the file: on a network file system without file locks, set "
+           "HDF5_USE_FILE_LOCKING=FALSE in the environment (docs/cluster.md)")
+
+
+def _unreadable(path, err: Exception) -> ConfigError:
+    """The one-line error for a file h5py could not open or read."""
+    text = str(err)
+    if "unable to lock file" in text.lower() or "file locking" in text.lower():
+        return ConfigError(str(path), f"{LOCKING}; h5py said: {text.splitlines()[0]}")
+    return DamagedFile(path, text.splitlines()[0] if text else type(err).__name__)
+
+
+def previous(path: str | Path) -> Path:
+    """Where the version of ``path`` before its last write is kept."""
+    path = Path(path)
+    return path.with_name(path.name + ".prev")
 
 
 def write(path: str | Path, results: dict, config: dict, backend: str, status: str,
@@ -40,8 +82,9 @@ def write(path: str | Path, results: dict, config: dict, backend: str, status: s
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    for stale in path.parent.glob(f"{glob_escape(path.name)}.*.tmp"):  # left by a killed write
-        stale.unlink(missing_ok=True)
+    for pattern in ("*.tmp", "*.prevtmp"):  # left by a killed write
+        for stale in path.parent.glob(f"{glob_escape(path.name)}.{pattern}"):
+            stale.unlink(missing_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
     os.close(handle)
     try:
@@ -56,10 +99,20 @@ def write(path: str | Path, results: dict, config: dict, backend: str, status: s
             for key, value in (extra_attrs or {}).items():
                 f.attrs[key] = value
             if checkpoint is not None:  # arrays, numbers, TeNPy MPS: TeNPy's hdf5 format
-                hdf5_io.save_to_hdf5(f, checkpoint, "checkpoint")
+                _hdf5_io().save_to_hdf5(f, checkpoint, "checkpoint")
             f.flush()
             os.fsync(f.id.get_vfd_handle())
+        if path.exists():  # keep what is replaced, as a hard link: path always exists
+            keep = path.with_name(f"{path.name}.{os.getpid()}.prevtmp")
+            try:
+                os.link(path, keep)
+                os.replace(keep, previous(path))
+            except OSError:  # a file system without hard links: no earlier version kept
+                keep.unlink(missing_ok=True)
+        os.chmod(temporary, 0o666 & ~_umask())
         os.replace(temporary, path)
+        if status == "complete":  # a finished run needs no earlier version
+            previous(path).unlink(missing_ok=True)
         directory = os.open(path.parent, os.O_RDONLY)
         try:
             os.fsync(directory)
@@ -70,10 +123,19 @@ def write(path: str | Path, results: dict, config: dict, backend: str, status: s
             os.unlink(temporary)
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def status(path: str | Path) -> str:
     """The ``status`` attribute of a result file, without reading its datasets."""
-    with h5py.File(path, "r") as f:
-        return str(f.attrs["status"])
+    try:
+        with h5py.File(path, "r") as f:
+            return str(f.attrs["status"])
+    except (OSError, KeyError, ValueError) as err:
+        raise _unreadable(path, err) from None
 
 
 class Results(dict):
@@ -90,13 +152,47 @@ def load(path: str | Path, checkpoint: bool = False) -> Results:
     """Read a result file: observables as arrays, plus ``.config``, ``.backend``, ``.status``.
 
     With ``checkpoint=True`` the saved backend state is returned under the key ``"checkpoint"``.
+
+    Raises
+    ------
+    DamagedFile
+        The file cannot be read as a result file.
     """
-    with h5py.File(path, "r") as f:
-        out = Results({k: v[()] for k, v in f.items() if isinstance(v, h5py.Dataset)})
-        out.attrs = dict(f.attrs)
-        if checkpoint and "checkpoint" in f:
-            out["checkpoint"] = hdf5_io.load_from_hdf5(f, "checkpoint")
-    out.config = json.loads(out.attrs["config"])
-    out.backend = str(out.attrs["backend"])
-    out.status = str(out.attrs["status"])
+    try:
+        with h5py.File(path, "r") as f:
+            out = Results({k: v[()] for k, v in f.items() if isinstance(v, h5py.Dataset)})
+            out.attrs = dict(f.attrs)
+            if checkpoint and "checkpoint" in f:
+                out["checkpoint"] = _hdf5_io().load_from_hdf5(f, "checkpoint")
+        out.config = json.loads(out.attrs["config"])
+        out.backend = str(out.attrs["backend"])
+        out.status = str(out.attrs["status"])
+    except FileNotFoundError:
+        raise ConfigError(str(path), "no such file") from None
+    except (OSError, KeyError, ValueError, TypeError, RuntimeError) as err:
+        raise _unreadable(path, err) from None
+    if "time" not in out:
+        raise DamagedFile(path, "no 'time' dataset")
     return out
+
+
+def recover(path: str | Path) -> tuple[Results, str | None]:
+    """Load ``path`` with its checkpoint for a resume. A damaged file is kept under a new name
+    (``<name>.damaged-<date>``, never deleted) and the previous version (``.prev``) takes its
+    place when it is readable; returns (results, what was done, or None)."""
+    path = Path(path)
+    try:
+        return load(path, checkpoint=True), None
+    except DamagedFile as err:
+        damaged = path.with_name(f"{path.name}.damaged-{time.strftime('%Y%m%d-%H%M%S')}")
+        os.replace(path, damaged)
+        earlier = previous(path)
+        try:
+            saved = load(earlier, checkpoint=True)
+        except ConfigError:
+            raise DamagedFile(path, f"{err.message.split('(', 1)[-1].rstrip(')')}; kept as "
+                                    f"{damaged.name}, and there is no readable earlier "
+                                    "checkpoint to continue from") from None
+        os.link(earlier, path)
+        return saved, (f"{path} was damaged ({err.message}); kept as {damaged.name}, "
+                       f"continuing from the previous checkpoint at {saved['time'][-1]:g} fs")

@@ -8,7 +8,6 @@ The driver knows nothing about the physics of a backend: a backend offers ``evol
 from __future__ import annotations
 
 import os
-import signal
 import time as clock
 from pathlib import Path
 
@@ -19,13 +18,14 @@ from . import results as result_files
 from .config import ConfigError
 from .problem import Problem
 from .problem import build as build_problem
+from .run import health
+from .run.lock import exclusive
+from .run.signals import INTERRUPTED, Interrupted, StopRequest  # noqa: F401 (re-exported)
 
 #: Dataset with one value per output time: the wall time (s) the run had taken by then (building
 #: the backend included), summed over resumed parts. Not an observable: ``compare`` skips it.
 ELAPSED = "elapsed_wall_time"
 
-INTERRUPTED = 75
-"""Exit status of a run stopped by SIGTERM/SIGINT after writing its checkpoint (EX_TEMPFAIL)."""
 
 
 def physical_memory() -> int:
@@ -63,10 +63,14 @@ def choose_backend(config: dict, problem: Problem | None = None) -> tuple[str, s
 
 
 def check_state(problem: Problem) -> None:
-    """Refuse an initial state that vanishes (e.g. a triplet with both packets identical)."""
-    if problem.electrons.norm_squared() < 1e-8:
+    """Refuse an initial state that vanishes (e.g. a triplet with both packets identical):
+    its norm before normalizing, against the product of its packets' norms."""
+    scale = np.prod([np.vdot(p, p).real for p in problem.electrons.packets])
+    if problem.electrons.norm_squared() < 1e-8 * scale:
         raise ConfigError(
-            "state.d", "the antisymmetrized pair vanishes for identical packets; use d > 0"
+            "state.d", "the antisymmetrized electrons vanish: packets of equal spin in the same "
+            "place (a triplet with d = 0, or copies of a train on top of each other); use d > 0 "
+            "or a larger state.spacing"
         )
 
 
@@ -86,40 +90,30 @@ def make_backend(config: dict):
     return MPSBackend(problem, config["evolution"], optional=optional)
 
 
-class _StopRequest:
-    """Turns SIGTERM/SIGINT into a flag the run loop checks after each output time."""
-
-    def __init__(self):
-        self.signal = None
-
-    def __enter__(self):
-        self._old = {s: signal.signal(s, self._handle) for s in (signal.SIGTERM, signal.SIGINT)}
-        return self
-
-    def _handle(self, signum, frame):
-        self.signal = signum
-
-    def __exit__(self, *exc):
-        for s, handler in self._old.items():
-            signal.signal(s, handler)
-
-
-class Interrupted(Exception):
-    """The run stopped on a signal after writing a checkpoint."""
-
-
 def simulate(config: dict, path: str | Path | None = None, progress: bool = False,
-             resume: bool = False) -> result_files.Results | dict:
+             resume: bool = False, notes: list | None = None) -> result_files.Results | dict:
     """Run (or, with ``resume``, continue) the simulation of a resolved configuration.
 
     Without ``path`` nothing is written and the observables are returned as a dict. With a path,
-    the result file is written at the start, at every checkpoint and at the end.
+    the result file is written at the start, at every checkpoint and at the end, under its lock
+    (one writer per output, qst_mps/run/lock.py). ``notes`` gets what the user should know
+    (such as a stale lock taken over).
 
     Raises
     ------
     Interrupted
-        On SIGTERM/SIGINT, after the checkpoint is written.
+        On SIGTERM/SIGINT once stepping, after the checkpoint is written.
+    NumericalFailure
+        When the numbers go bad (qst_mps/run/health.py), before writing them; the file keeps
+        its last good checkpoint.
     """
+    if path is None:
+        return _simulate(config, None, progress, resume, lambda: None)
+    with exclusive(path, notes) as refresh:
+        return _simulate(config, path, progress, resume, refresh)
+
+
+def _simulate(config, path, progress, resume, refresh):
     started = clock.perf_counter()
     if resume:
         saved = result_files.load(path, checkpoint=True)
@@ -143,6 +137,8 @@ def simulate(config: dict, path: str | Path | None = None, progress: bool = Fals
     def measure():
         record = backend.observables()
         record[ELAPSED] = elapsed_before + clock.perf_counter() - started
+        health.check(record, records[0] if records else record, backend.name,
+                     problem.model.conserves_sz, problem.model.electron_scale)
         return record
 
     if not resume:
@@ -160,17 +156,24 @@ def simulate(config: dict, path: str | Path | None = None, progress: bool = Fals
                              "wall_time": clock.perf_counter() - started},
             )
 
-    save("running" if remaining else "complete")
     bar = None
-    if progress:
-        from tqdm import tqdm
+    with StopRequest() as stop:  # from here on a signal ends the run with a checkpoint
+        save("running" if remaining else "complete")
+        if progress:
+            from tqdm import tqdm
 
-        bar = tqdm(total=len(all_times), initial=len(done), unit="t", desc=backend.name,
-                   dynamic_ncols=True)
-    with _StopRequest() as stop:
+            bar = tqdm(total=len(all_times), initial=len(done), unit="t", desc=backend.name,
+                       dynamic_ncols=True)
         for t in backend.evolve(remaining):
-            records.append(measure())
+            try:
+                record = measure()
+            except health.NumericalFailure as failure:
+                raise health.NumericalFailure(
+                    f"{failure} at t = {t:g} fs; stopped before writing it, the file keeps its "
+                    f"checkpoint at {last_checkpoint:g} fs") from None
+            records.append(record)
             done.append(t)
+            refresh()
             if bar is not None:
                 bar.update(1)
             if stop.signal is not None:
@@ -179,9 +182,9 @@ def simulate(config: dict, path: str | Path | None = None, progress: bool = Fals
             if every and t - last_checkpoint >= every - 1e-9 and t < all_times[-1]:
                 save("running")
                 last_checkpoint = t
-    if bar is not None:
-        bar.close()
-    save("complete")
+        if bar is not None:
+            bar.close()
+        save("complete")
     out = observables.assemble(records, done, problem)
     out["wall_time"] = clock.perf_counter() - started
     return out

@@ -42,6 +42,9 @@ class Sweep:
     overrides : tuple of str
         ``section.key=value`` applied to the file's base configuration (kept, so that worker
         processes and SLURM tasks that re-read the file see the same points).
+    notes : tuple of str
+        What the expansion did not do as written: swept keys that a point ignores (reset to
+        their defaults, see ``config.CONDITIONAL``) and points that describe the same run.
     """
 
     axes: dict
@@ -49,12 +52,14 @@ class Sweep:
     folder: Path
     source: Path
     overrides: tuple = ()
+    notes: tuple = ()
 
     def path(self, index: int) -> Path:
         return Path(self.configs[index]["output"]["path"])
 
     def status(self, index: int) -> str:
-        """'complete', 'running' (started or interrupted), 'failed' or 'pending'."""
+        """'complete', 'running' (started or interrupted), 'failed' or 'pending'. A damaged
+        result file counts as failed, with the reason in its ``.failed`` file."""
         from . import results
 
         path = self.path(index)
@@ -62,7 +67,11 @@ class Sweep:
             return "failed"
         if not path.exists():
             return "pending"
-        return results.status(path)
+        try:
+            return results.status(path)
+        except results.DamagedFile as err:
+            path.with_suffix(".failed").write_text(f"{err}\n")
+            return "failed"
 
 
 def _values(key: str, spec) -> list:
@@ -99,7 +108,7 @@ def load(path: str | Path, folder: str | Path | None = None,
         raise ConfigError("sweep", "a sweep file needs a [sweep] table of dotted keys and lists")
     axes = {key: _values(key, spec) for key, spec in table.items()}
     folder = Path(folder) if folder is not None else path.with_suffix("")
-    configs = []
+    configs, notes = [], []
     for index, point in enumerate(itertools.product(*axes.values())):
         merged = {s: dict(t) if isinstance(t, dict) else t for s, t in partial.items()}
         name = [f"p{index:04d}"]
@@ -113,16 +122,36 @@ def load(path: str | Path, folder: str | Path | None = None,
             merged[section][name_of_key] = value
             name.append(f"{name_of_key}={_label(value)}")
         merged.setdefault("output", {})["path"] = str(folder / ("_".join(name) + ".h5"))
+        shown = ", ".join(f"{k}={v!r}" for k, v in zip(axes, point, strict=True))
+        point_notes = []
         try:
-            configs.append(resolve(merged))
+            configs.append(resolve(merged, point_notes))
         except ConfigError as err:
-            shown = ", ".join(f"{k}={v!r}" for k, v in zip(axes, point, strict=True))
             raise ConfigError(err.key, f"{err.message} (sweep point {index}: {shown})") from None
-    return Sweep(axes, configs, folder, path, tuple(overrides or ()))
+        notes += [text for text in point_notes if text not in notes]
+    return Sweep(axes, configs, folder, path, tuple(overrides or ()),
+                 tuple(notes + _same_runs(configs)))
+
+
+def _same_runs(configs: list) -> list[str]:
+    """Notes on points whose configurations differ only in their output path."""
+    first: dict[str, int] = {}
+    same: dict[int, list[int]] = {}
+    for index, config in enumerate(configs):
+        problem = {s: t for s, t in config.items() if s != "output"}
+        problem["output"] = {k: v for k, v in config["output"].items() if k != "path"}
+        key = repr(problem)
+        if key in first:
+            same.setdefault(first[key], []).append(index)
+        else:
+            first[key] = index
+    return [f"sweep points {', '.join(map(str, [i, *rest]))} describe the same run"
+            for i, rest in same.items()]
 
 
 def run_point(sweep: Sweep, index: int) -> str:
     """Run, resume or skip point ``index``; return its final status. Failures are recorded."""
+    from . import results
     from .simulation import Interrupted, simulate
 
     status = sweep.status(index)
@@ -132,6 +161,13 @@ def run_point(sweep: Sweep, index: int) -> str:
     marker = path.with_suffix(".failed")
     marker.unlink(missing_ok=True)
     try:
+        status = "pending"
+        if path.exists():  # resume from the last good state; a damaged file is kept aside
+            try:
+                results.recover(path)
+                status = "running"
+            except results.DamagedFile:  # and nothing earlier to continue from: start again
+                pass
         simulate(sweep.configs[index], path, resume=status == "running")
     except Interrupted:
         raise
@@ -219,23 +255,65 @@ def counts(sweep: Sweep) -> dict[str, int]:
     return tally
 
 
-def slurm_script(sweep: Sweep, time_limit: str = "02:00:00", memory: str = "4G",
-                 extra: list[str] | None = None) -> str:
-    """A SLURM job-array script: one task per point, each running ``qst-mps sweep --task``.
+#: SLURM's MaxArraySize when ``scontrol show config`` cannot tell (its default, 1001: array
+#: indices 0 … 1000).
+MAX_ARRAY_SIZE = 1001
+
+
+def max_array_size() -> int:
+    """The cluster's MaxArraySize, from ``scontrol show config``, or :data:`MAX_ARRAY_SIZE`."""
+    import shutil
+    import subprocess
+
+    if shutil.which("scontrol"):
+        try:
+            done = subprocess.run(["scontrol", "show", "config"], capture_output=True,
+                                  text=True, timeout=20)
+            for line in done.stdout.splitlines():
+                if line.split("=")[0].strip() == "MaxArraySize":
+                    return int(line.split("=", 1)[1].strip())
+        except (OSError, ValueError, subprocess.SubprocessError):
+            pass
+    return MAX_ARRAY_SIZE
+
+
+def slurm_scripts(sweep: Sweep, time_limit: str = "02:00:00", memory: str = "4G",
+                  extra: list[str] | None = None, max_size: int | None = None) -> list[str]:
+    """SLURM job-array scripts, one task per point, each running ``qst-mps sweep --task``; a
+    sweep with more points than the cluster's MaxArraySize (indices 0 … max_size − 1) is split
+    into several arrays, the task of array k running point k·max_size + SLURM_ARRAY_TASK_ID.
 
     The job asks for SIGTERM two minutes before its time limit; a task stopped that way writes
     its checkpoint, exits with status 75, and requeues itself to resume.
     """
     n = len(sweep.configs)
+    size = max_size or max_array_size()
+    scripts = []
+    for first in range(0, n, size):
+        count = min(size, n - first)
+        scripts.append(_slurm_script(sweep, first, count, time_limit, memory, extra,
+                                     len(range(0, n, size)) > 1))
+    return scripts
+
+
+def slurm_script(sweep: Sweep, time_limit: str = "02:00:00", memory: str = "4G",
+                 extra: list[str] | None = None) -> str:
+    """The single job-array script of a sweep that fits in one array."""
+    return _slurm_script(sweep, 0, len(sweep.configs), time_limit, memory, extra, False)
+
+
+def _slurm_script(sweep, first, count, time_limit, memory, extra, part) -> str:
     logs = sweep.folder / "slurm"
+    task = f"$((SLURM_ARRAY_TASK_ID + {first}))" if first else "$SLURM_ARRAY_TASK_ID"
     command = [sys.executable, "-m", "qst_mps", "sweep", str(sweep.source.resolve()),
-               "--folder", str(sweep.folder.resolve()), "--task", "$SLURM_ARRAY_TASK_ID"]
+               "--folder", str(sweep.folder.resolve()), "--task", task]
     for override in sweep.overrides:
         command += ["--set", override]
+    name = f"qst-{sweep.source.stem}" + (f"-{first}" if part else "")
     lines = [
         "#!/bin/bash",
-        f"#SBATCH --job-name=qst-{sweep.source.stem}",
-        f"#SBATCH --array=0-{n - 1}",
+        f"#SBATCH --job-name={name}",
+        f"#SBATCH --array=0-{count - 1}",
         "#SBATCH --ntasks=1",
         "#SBATCH --cpus-per-task=2",
         f"#SBATCH --time={time_limit}",

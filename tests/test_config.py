@@ -59,7 +59,7 @@ def test_resolved_configuration_resolves_to_itself():
         ({"evolution": {"t_max": "soon"}}, "evolution.t_max"),
         ({"evolution": {"dt_out": 0.0}}, "evolution.dt_out"),
         ({"evolution": {"backend": "gpu"}}, "evolution.backend"),
-        ({"evolution": {"t_max": "auto"}, "state": {"k_e": -1.0}}, "evolution.t_max"),
+        ({"evolution": {"t_max": "auto"}, "state": {"k_e": -1.0}}, "state.k_e"),
         ({"evolution": {"t_max": "auto"}, "state": {"d": 70.0}}, "evolution.t_max"),  # re-entry
         ({"output": {"checkpoint_every": -1.0}}, "output.checkpoint_every"),
         ({"model": {"B_loc": [1.0, 2.0]}}, "model.B_loc"),

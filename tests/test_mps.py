@@ -19,7 +19,8 @@ def tiny(pair, boundary="periodic", t_max=2.5, backend="mps", **model):
     """N = 16, L = 2, packets 3 σ_d from the chain: they interact within ~1 fs."""
     return resolve({
         "model": {"N": 16, "L": 2, "J_sd": 1.0, "boundary": boundary, **model},
-        "state": {"pair": pair, "sigma_d": 1.2, "x2": 4.4, "d": 2.5, "theta": 0.7},
+        "state": {"pair": pair, "sigma_d": 1.2, "x2": 4.4, "d": 2.5,
+                  "theta": 0.7 if pair == "theta" else 0.0},
         "evolution": {"backend": backend, "t_max": t_max, "dt_out": 0.5, "dt": 0.05, "chi_max": 64,
                       "svd_min": 1e-12},
     })
@@ -142,7 +143,8 @@ def small(pair, boundary):
     start = {"periodic": (8, 3.0), "open": (14, 9.0)}[boundary]
     return resolve({
         "model": {"N": 32, "L": 2, "n_first": start[0], "J_sd": 1.0, "boundary": boundary},
-        "state": {"pair": pair, "sigma_d": 1.5, "x2": start[1], "d": 6.0, "theta": 0.7},
+        "state": {"pair": pair, "sigma_d": 1.5, "x2": start[1], "d": 6.0,
+                  "theta": 0.7 if pair == "theta" else 0.0},
         "evolution": {"backend": "mps", "t_max": 6.0, "dt_out": 0.5, "dt": 0.1, "chi_max": 128,
                       "svd_min": 1e-10},
     })

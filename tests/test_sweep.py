@@ -27,7 +27,11 @@ def test_expansion_is_the_cartesian_product_with_stable_names(tmp_path):
     sweep = sweeps.load(path)
     assert sweep.axes == {"state.pair": ["theta", "single_down"], "state.theta": [0.0, 1.5, 3.0]}
     assert len(sweep.configs) == 6
-    assert [c["state"]["theta"] for c in sweep.configs] == [0.0, 1.5, 3.0] * 2
+    # state.theta is read only by pair = "theta": the single_down points keep the default,
+    # and the sweep says so (three of them are one run)
+    assert [c["state"]["theta"] for c in sweep.configs] == [0.0, 1.5, 3.0, 0.0, 0.0, 0.0]
+    assert any("state.theta" in text for text in sweep.notes)
+    assert "sweep points 3, 4, 5 describe the same run" in sweep.notes
     names = [sweep.path(i).name for i in range(6)]
     assert names[1] == "p0001_pair=theta_theta=1.5.h5"
     assert sweep.folder == tmp_path / "s"

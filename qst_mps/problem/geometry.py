@@ -119,8 +119,14 @@ def auto_t_max(config: dict) -> float:
     """
     v = group_velocity(config)
     if v <= 0:
+        if config["model"]["t_h"] <= 0:
+            raise ConfigError(
+                "model.t_h", f"t_max = 'auto' needs packets moving towards the chain; with "
+                f"t_h = {config['model']['t_h']:g} eV their group velocity 2 t_h sin(k_e)/ħ is "
+                "not positive for 0 < k_e < π (use t_h > 0)")
         raise ConfigError(
-            "evolution.t_max", "'auto' needs packets moving towards the chain (0 < state.k_e < π)"
+            "state.k_e", "t_max = 'auto' needs packets moving towards the chain "
+            "(0 < state.k_e < π)"
         )
     sites = spin_sites(config["model"])
     x1, x2 = packet_centres(config)
@@ -212,10 +218,36 @@ def check_and_fill(config: dict) -> None:
                 f"packet {name} starts at {centre:g}, {gap:g} a from the spin chain; it must start "
                 f"at least {PACKET_CLEARANCE:g} σ_d = {PACKET_CLEARANCE * sigma:g} a away",
             )
+        _check_on_the_lattice(config, name, centre)
     if config["evolution"]["t_max"] == "auto":
         auto_t_max(config)
     _check_model_terms(model)
     _check_local_state(model, state)
+
+
+#: Largest share of a packet allowed on the site of a local spin at t = 0.
+ON_SPIN_SITE = 1e-3
+
+
+def _check_on_the_lattice(config: dict, name: str, centre: float) -> None:
+    """A packet as it is placed on the sites must not sit on a local spin: a packet narrower
+    than a lattice spacing lands on the nearest site, whatever its nominal centre."""
+    from .electrons import gaussian_packet
+
+    model, state = config["model"], config["state"]
+    phi = gaussian_packet(model["N"], centre, state["k_e"], state["sigma_d"],
+                          model["boundary"] == "periodic")
+    density = np.abs(phi) ** 2 / np.sum(np.abs(phi) ** 2)
+    on_spins = density[list(model["spin_sites"])]
+    if on_spins.max() > ON_SPIN_SITE:
+        site = model["spin_sites"][int(np.argmax(on_spins))]
+        raise ConfigError(
+            "state.sigma_d",
+            f"packet {name}, centred at {centre:g} with σ_d = {state['sigma_d']:g}, has "
+            f"{on_spins.max():.3g} of its weight on site {site}, a local spin, when placed on the "
+            "lattice; a packet narrower than the lattice spacing sits on its nearest site: "
+            "widen it (state.sigma_d) or move it (state.x2, state.d)",
+        )
 
 
 def _check_model_terms(model: dict) -> None:
