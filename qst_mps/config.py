@@ -43,7 +43,7 @@ class Option:
     """One configuration key: its type, default and meaning (with units)."""
 
     kind: str  # int | float | str | str_list | spin | half_integer | int_list | vector |
-    #            potential | float_or_auto | path
+    #            potential | float_or_auto | float_or_inf | path
     default: Any
     doc: str
     choices: tuple = ()
@@ -93,6 +93,21 @@ SCHEMA: dict[str, dict[str, Option]] = {
         ),
     },
     "state": {
+        "electrons": Option(
+            "str", "packets", "initial conduction electrons: Gaussian packets (pair, repeat), or "
+            "the ground state of a box released at t = 0 (box, n_up, n_down, box_depth)",
+            ("packets", "box"),
+        ),
+        "box": Option(
+            "int_list", None, "'box': its sites [first, last]; they must not hold a local spin"
+        ),
+        "n_up": Option("int", 0, "'box': number of ↑ electrons", minimum=0),
+        "n_down": Option("int", 0, "'box': number of ↓ electrons", minimum=0),
+        "box_depth": Option(
+            "float_or_inf", "inf", "'box': 'inf' (hard walls: the box alone) or the depth of a "
+            "well −box_depth on the box's sites of the whole chain (eV)", minimum=0.0,
+            strict_minimum=True,
+        ),
         "pair": Option(
             "str", "singlet", "spin state of the conduction electron(s)",
             ("singlet", "triplet_0", "triplet_minus", "triplet_plus", "theta", "single_down",
@@ -183,6 +198,7 @@ def _allowed(opt: Option) -> str:
         "int_list": "a list of integers",
         "str_list": "a list of names",
         "float_or_auto": "a number or 'auto'",
+        "float_or_inf": "a number or 'inf'",
         "path": "a file path",
     }[opt.kind]
     if opt.minimum is not None:
@@ -207,8 +223,8 @@ def _coerce(key: str, opt: Option, value: Any) -> Any:
     if opt.kind == "int":
         if isinstance(value, bool) or not isinstance(value, int):
             raise bad
-    elif opt.kind in ("float", "float_or_auto"):
-        if opt.kind == "float_or_auto" and value == "auto":
+    elif opt.kind in ("float", "float_or_auto", "float_or_inf"):
+        if (opt.kind, value) in (("float_or_auto", "auto"), ("float_or_inf", "inf")):
             return value
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise bad
@@ -266,15 +282,30 @@ def _coerce(key: str, opt: Option, value: Any) -> Any:
 #: Keys that only some states read: key -> (whether the configuration uses it, what uses it).
 #: One rule for all of them: a key set to a value other than its default where nothing reads it
 #: is reported and left out (reset to its default) of the resolved configuration.
+def _packets(c: dict) -> bool:
+    return c["state"]["electrons"] == "packets"
+
+
+def _box(c: dict) -> bool:
+    return c["state"]["electrons"] == "box"
+
+
 CONDITIONAL = {
-    "state.theta": (lambda c: c["state"]["pair"] == "theta", "state.pair = 'theta'"),
-    "state.spin_theta": (lambda c: c["state"]["pair"] == "single", "state.pair = 'single'"),
-    "state.spin_phi": (lambda c: c["state"]["pair"] == "single", "state.pair = 'single'"),
+    "state.theta": (lambda c: _packets(c) and c["state"]["pair"] == "theta",
+                    "state.pair = 'theta'"),
+    "state.spin_theta": (lambda c: _packets(c) and c["state"]["pair"] == "single",
+                         "state.pair = 'single'"),
+    "state.spin_phi": (lambda c: _packets(c) and c["state"]["pair"] == "single",
+                       "state.pair = 'single'"),
     "state.local_theta": (lambda c: c["state"]["local"] == "tilted", "state.local = 'tilted'"),
     "state.local_phi": (lambda c: c["state"]["local"] == "tilted", "state.local = 'tilted'"),
     "state.local_pair": (lambda c: c["state"]["local"] == "pairs", "state.local = 'pairs'"),
     "state.local_Sz": (lambda c: c["state"]["local"] == "ground", "state.local = 'ground'"),
-    "state.spacing": (lambda c: c["state"]["repeat"] > 1, "state.repeat > 1"),
+    "state.spacing": (lambda c: _packets(c) and c["state"]["repeat"] > 1, "state.repeat > 1"),
+    **{f"state.{key}": (_packets, "state.electrons = 'packets'")
+       for key in ("pair", "k_e", "sigma_d", "x2", "d", "repeat")},
+    **{f"state.{key}": (_box, "state.electrons = 'box'")
+       for key in ("box", "n_up", "n_down", "box_depth")},
 }
 
 

@@ -24,12 +24,26 @@ PAIR_COLOURS = ["tab:red", "tab:green", "tab:blue", "tab:orange"]
 
 
 def style_of(run) -> dict:
-    """Line style of a run (from its configured pair state)."""
-    return dict(STYLE[run.config["state"]["pair"]])
+    """Line style of a run (from its configured pair state, or its box)."""
+    state = run.config["state"]
+    if state.get("electrons") == "box":
+        return dict(color="tab:brown", linestyle="-",
+                    label=f"box, {state['n_up']} ↑ {state['n_down']} ↓")
+    return dict(STYLE[state["pair"]])
+
+
+def electrons_label(config: dict) -> str:
+    """What the electrons are, for titles: the pair state or the box."""
+    state = config["state"]
+    if state.get("electrons") == "box":
+        return f"box of {state['n_up']} ↑ {state['n_down']} ↓"
+    return state["pair"]
 
 
 def shade_packets(ax, config: dict) -> None:
-    """Shade the intervals during which φ₁ and φ₂ are inside the spin chain."""
+    """Shade the intervals during which φ₁ and φ₂ are inside the spin chain (packets only)."""
+    if config["state"].get("electrons") == "box":
+        return
     for which, colour in ((2, "0.85"), (1, "0.92")):
         if n_packets(config["state"]) == 1 and which == 1:
             continue
@@ -58,6 +72,9 @@ def spin_transfer(ax, runs, labels=None, shade=True):
 
 def pair_probabilities(ax, run, shade=True):
     """P(singlet), P(T+), P(T0), P(T−) of the electron pair against time (paper Fig. 3)."""
+    if "pair_spin_probabilities" not in run:
+        raise ValueError(f"'pairs' needs runs of two electrons; {run.config['output']['path']} has "
+                         f"{run['electron_up_probabilities'].shape[1] - 1}")
     if shade:
         shade_packets(ax, run.config)
     for k in range(4):
@@ -205,7 +222,7 @@ def figure_for(paths, kind: str = "transfer"):
             draw = {"pairs": pair_probabilities, "density": density_map,
                     "diagnostics": diagnostics}[kind]
             draw(ax, run)
-            pair, terms = run.config["state"]["pair"], run.config["model"]["sd_terms"]
+            pair, terms = electrons_label(run.config), run.config["model"]["sd_terms"]
             ax.set_title(f"{pair}, sd_terms = {terms}", fontsize=9)
         if kind == "pairs":
             axes[0][0].legend(frameon=False, fontsize=8)
@@ -226,7 +243,7 @@ def figure_for(paths, kind: str = "transfer"):
                 used = len(entanglement(row, run))
                 for ax in row[used:]:
                     ax.set_axis_off()
-            row[0].set_title(f"{run.config['state']['pair']}, {run.backend}", fontsize=9)
+            row[0].set_title(f"{electrons_label(run.config)}, {run.backend}", fontsize=9)
         fig.text(0.01, 0.005, CAPTIONS[kind], fontsize=8, ha="left", va="bottom", wrap=True)
     fig.tight_layout(rect=(0, 0.04, 1, 1) if kind in CAPTIONS else None)
     return fig

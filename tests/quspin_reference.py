@@ -75,12 +75,15 @@ class QuSpinReference:
         self.pair = state["pair"]
         self.repeat = state.get("repeat", 1)
         self.n_electrons = (1 if self.pair in ("single_down", "single") else 2) * self.repeat
+        self.box = state.get("electrons", "packets") == "box"
+        if self.box:
+            self.n_electrons = state["n_up"] + state["n_down"]
         self.scale = 2.0 if model["electron_spin"] == "pauli" else 1.0
         self.B_loc = _vector(model.get("B_loc", 0.0))
         self.B_el = _vector(model.get("B_el", 0.0))
         local = state.get("local", "up")
         paper_scenario = (local == "up" and self.pair != "single" and not any(self.B_loc[:2])
-                          and not any(self.B_el[:2]) and self.repeat == 1)
+                          and not any(self.B_el[:2]) and self.repeat == 1 and not self.box)
         if paper_scenario:
             sectors = SECTORS.get(self.pair, [(0, 0), (1, 0), (0, 1), (1, 1), (2, 0)])
             if self.pair == "triplet_minus":
@@ -222,7 +225,7 @@ class QuSpinReference:
     def _initial_state(self, model, state):
         N, periodic = self.N, model["boundary"] == "periodic"
         x2 = state["x2"]
-        x1 = x2 - state["d"]
+        x1 = x2 - state["d"] if x2 is not None else None
         single = self.pair in ("single_down", "single")
         spacing = state.get("spacing")
         if spacing is None:  # docs/physics.md: d + 8 σ_d for pairs, 8 σ_d for one electron
@@ -242,6 +245,8 @@ class QuSpinReference:
         start[np.nonzero(mask)[0]] = 1.0
         assert mask.sum() == 1
         start = self._local_state(model, state, start)
+        if self.box:
+            return self._box_state(model, state, start)
 
         def create(phi, spin):  # c†_{φ s}
             string = "|+|" if spin == "up" else "||+"
@@ -268,6 +273,46 @@ class QuSpinReference:
             else:
                 psi = sum(w * create(phi1, s1).dot(create(phi2, s2).dot(psi))
                           for w, s1, s2 in pairs[self.pair])
+        return psi / np.linalg.norm(psi)
+
+    def _box_state(self, model, state, start):
+        """The released box: QuSpin's many-body ground state of the electrons alone (hopping,
+        U, potential, and the well or the hard walls) with n_up and n_down electrons, by dense
+        diagonalization in that sector, next to the local state of ``start``."""
+        N, t = self.N, model["t_h"]
+        first, last = state["box"]
+        inside = range(first, last + 1)
+        bonds = [(x, x + 1) for x in range(N - 1)]
+        if model["boundary"] == "periodic":
+            bonds.append((N - 1, 0))
+        V = np.zeros(N)
+        for a, b, value in model.get("potential", []):
+            V[a:b + 1] += value
+        if state["box_depth"] == "inf":  # hard walls: no bond leaves the box, the rest is shut
+            bonds = [(x, y) for x, y in bonds if x in inside and y in inside]
+            V[[x for x in range(N) if x not in inside]] += 1e3
+        else:
+            V[first:last + 1] -= state["box_depth"]
+        hop, hop_back = [[-t, x, y] for x, y in bonds], [[t, x, y] for x, y in bonds]
+        terms = [["+-|", hop], ["-+|", hop_back], ["|+-", hop], ["|-+", hop_back],
+                 ["n|", [[V[x], x] for x in range(N)]], ["|n", [[V[x], x] for x in range(N)]]]
+        if model.get("U", 0.0):
+            terms.append(["n|n", [[model["U"], x, x] for x in range(N)]])
+        sector = spinful_fermion_basis_1d(N, Nf=(state["n_up"], state["n_down"]))
+        H = hamiltonian([t for t in terms if t[1]], [], basis=sector, dtype=np.float64,
+                        **NO_CHECKS).toarray()
+        energies, vectors = np.linalg.eigh(H)
+        assert energies[1] - energies[0] > 1e-9  # a unique ground state
+        # into this reference's fermion basis (same integer encoding of the occupations), next to
+        # the local spins' state (tensor_basis: the local index is the slow one)
+        position = {int(s): i for i, s in enumerate(self.fermion_basis.states)}
+        electrons = np.zeros(self.fermion_basis.Ns, dtype=complex)
+        for s, amplitude in zip(sector.states, vectors[:, 0], strict=True):
+            electrons[position[int(s)]] = amplitude
+        local = start.reshape(self.local_basis.Ns, self.fermion_basis.Ns)
+        vacuum = np.nonzero(np.abs(local).sum(axis=0))[0]
+        assert len(vacuum) == 1
+        psi = np.kron(local[:, vacuum[0]], electrons)
         return psi / np.linalg.norm(psi)
 
     def observables(self):

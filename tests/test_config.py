@@ -81,6 +81,20 @@ def test_resolved_configuration_resolves_to_itself():
         ({"state": {"spacing": -1.0}}, "state.spacing"),
         ({"state": {"repeat": 0}}, "state.repeat"),
         ({"model": {"boundary": "open"}, "state": {"repeat": 3}}, "state.repeat"),  # off the chain
+        ({"state": {"electrons": "box", "box": [0, 2], "n_up": 4}}, "state.n_up"),  # too small
+        ({"state": {"electrons": "box", "box": [95, 105], "n_up": 1}}, "state.box"),  # on spins
+        ({"state": {"electrons": "box", "box": [5], "n_up": 1}}, "state.box"),
+        ({"state": {"electrons": "box", "box": [0, 9]}}, "state.n_up"),  # no electron
+        ({"state": {"electrons": "box", "box": [0, 9], "n_up": 1, "n_down": 1},
+          "model": {"U": 1.0}}, "model.U"),  # correlated ground state
+        ({"state": {"electrons": "box", "box": [0, 9], "n_up": 1},
+          "evolution": {"t_max": "auto"}}, "evolution.t_max"),
+        ({"state": {"electrons": "box", "box": [90, 99], "n_up": 5, "box_depth": 0.1}},
+         "state.box_depth"),  # upper orbitals unbound, on the spins
+        ({"state": {"electrons": "box", "box": [0, 9], "n_up": 1, "box_depth": -1}},
+         "state.box_depth"),
+        ({"state": {"electrons": "box", "box": [0, 9], "n_up": 2}, "model": {"t_h": 0.0}},
+         "state.n_up"),  # every orbital degenerate
     ],
 )
 def test_bad_values_name_their_key(partial, key):

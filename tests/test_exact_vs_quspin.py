@@ -131,3 +131,28 @@ def test_trains_of_packets(train):
                    evolution={"t_max": 3.0})
     ours = assert_agree(config)
     assert ours["electron_up_probabilities"].shape[1] == ours["density"][0].sum().round() + 1
+
+
+BOXES = {  # state, model: released boxes (state.electrons = "box"), N = 16, L = 2
+    "three ↑ on ↓ spins, hard walls, U": ({"n_up": 3, "local": "down"}, {"U": 1.5}),
+    "two ↑ one ↓, hard walls": ({"n_up": 2, "n_down": 1}, {}),
+    "two ↓ in a well, ring, potential": ({"n_down": 2, "box_depth": 3.0},
+                                         {"boundary": "periodic", "potential": [[2, 3, 0.4]]}),
+    "one ↑ on a Néel magnet, S = 1": ({"n_up": 1, "local": "neel"}, {"spin": 1.0}),
+}
+
+
+@pytest.mark.parametrize("box", list(BOXES))
+def test_released_boxes(box):
+    """A box's ground state against QuSpin's many-body ground state of the electrons alone in
+    that sector (dense diagonalization, tests/quspin_reference.py), then released."""
+    from qst_mps.config import resolve
+
+    state, model = BOXES[box]
+    config = resolve({"model": {"N": 16, "L": 2, "n_first": 9, "J_sd": 1.0,
+                                "boundary": "open", **model},
+                      "state": {"electrons": "box", "box": [1, 6], **state},
+                      "evolution": {"t_max": 3.0, "dt_out": 0.5}})
+    ours = assert_agree(config)
+    assert abs(ours["density"][0].sum() - state.get("n_up", 0) - state.get("n_down", 0)) < 1e-12
+    assert np.max(np.abs(ours["S_loc"][-1] - ours["S_loc"][0])) > 1e-3  # the box reached them

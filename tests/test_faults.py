@@ -139,6 +139,21 @@ def test_a_key_the_state_ignores_is_reported_and_left_out(tmp_path, capsys):
     assert config["state"]["theta"] == 0.0 and config["state"]["local_pair"] == "singlet"
 
 
+def test_packet_keys_with_a_box_and_box_keys_with_packets_are_reported_and_left_out():
+    from qst_mps.config import resolve
+
+    notes = []
+    config = resolve({"state": {"electrons": "box", "box": [0, 9], "n_up": 2,
+                                "pair": "triplet_0", "sigma_d": 2.0}}, notes)
+    assert any("state.pair = 'triplet_0'" in n for n in notes)
+    assert any("state.sigma_d" in n for n in notes)
+    assert config["state"]["pair"] == "singlet" and config["state"]["sigma_d"] == 5.0
+    notes = []
+    config = resolve({"state": {"n_up": 2, "box_depth": 3.0}}, notes)
+    assert [n.split(" =")[0] for n in notes] == ["state.n_up", "state.box_depth"]
+    assert config["state"]["n_up"] == 0 and config["state"]["box_depth"] == "inf"
+
+
 @pytest.mark.parametrize("pair", ["single_down", "singlet"])
 def test_a_packet_narrower_than_the_lattice_is_checked_where_it_lands(capsys, tmp_path, pair):
     """σ_d = 0.1: the packet centred at 99.6 sits on site 100, a local spin."""

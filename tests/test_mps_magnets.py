@@ -19,11 +19,14 @@ warnings.filterwarnings("ignore", message="unused option")
 
 def tiny(model=None, state=None, boundary="open", t_max=1.5):
     """N = 16, L = 2 by default, the packets 3 σ_d from the chain (they interact within ~1 fs);
-    TEBD at dt = 0.1 fs on the open chain."""
+    TEBD at dt = 0.1 fs on the open chain. A box (state.electrons = "box") has no packets."""
+    packets = {"pair": "singlet", "sigma_d": 1.2, "x2": 4.4, "d": 2.5}
+    if (state or {}).get("electrons") == "box":
+        packets = {}
     return resolve({
         "model": {"N": 16, "L": 2, "n_first": 8, "J_sd": 1.0, "boundary": boundary,
                   **(model or {})},
-        "state": {"pair": "singlet", "sigma_d": 1.2, "x2": 4.4, "d": 2.5, **(state or {})},
+        "state": {**packets, **(state or {})},
         "evolution": {"backend": "mps", "t_max": t_max, "dt_out": 0.5, "dt": 0.1,
                       "chi_max": 64, "svd_min": 1e-12},
     })
@@ -52,6 +55,10 @@ CASES = {  # (model, state, what makes the case)
     "pairs": ({"L": 4}, {"local": "pairs", "local_pair": "triplet_0", "pair": "single_down"}),
     "ground": ({"L": 4, "J_ex": -0.3, "D": 0.05}, {"local": "ground", "pair": "single_down"}),
     "train of three ↓": ({}, {"pair": "single_down", "repeat": 3, "spacing": 1.3}),
+    "box of two ↑ and one ↓": ({}, {"electrons": "box", "box": [3, 6], "n_up": 2,
+                                    "n_down": 1}),
+    "polarized box in a well, U": ({"U": 1.5}, {"electrons": "box", "box": [3, 6], "n_up": 3,
+                                                "box_depth": 4.0, "local": "down"}),
 }
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .electrons import Packets, packet_state, pair_spin_tensor, single_spin_vector
+from .electrons import Packets, box_state, packet_state, pair_spin_tensor, single_spin_vector
 from .geometry import n_packets, output_times, train_centres
 from .local_spins import local_state
 from .model import Model, build_model
@@ -62,10 +62,13 @@ class Problem:
             changes_sz(p) for t in self.model.local_terms() for p in t.products())
 
 
-def electrons_of(config: dict) -> Packets:
+def electrons_of(config: dict, model: Model) -> Packets:
     """The initial conduction electrons of a resolved configuration: ``repeat`` copies of the
-    pair (or single electron), copy m moved by −m·spacing."""
-    model, state = config["model"], config["state"]
+    pair (or single electron), copy m moved by −m·spacing; or the ground state of a box."""
+    state = config["state"]
+    if state["electrons"] == "box":
+        return box_state(model, state["box"], state["box_depth"], state["n_up"], state["n_down"])
+    model = config["model"]
     periodic = model["boundary"] == "periodic"
     kwargs = dict(k_e=state["k_e"], sigma_d=state["sigma_d"], periodic=periodic)
     if n_packets(state) == 1:
@@ -86,4 +89,4 @@ def build(config: dict) -> Problem:
     model = build_model(config["model"])
     fields_along_z = not any(config["model"]["B_loc"][:2])
     local = local_state(config["state"], model.L, model.spin, fields_along_z)
-    return Problem(model, electrons_of(config), local, output_times(config))
+    return Problem(model, electrons_of(config, model), local, output_times(config))

@@ -7,6 +7,9 @@ Electrons in packets are described by units. A unit is a few packets φ_i(x) and
 with s = 0 (↑) or 1 (↓). The state is U_0 U_1 … |0⟩ / norm: products of creation operators on the
 vacuum, so it is antisymmetric, and the norm is taken after antisymmetrizing (packets may overlap).
 The paper's pair is one unit of two packets, a single electron one unit of one packet.
+
+A released box at U = 0 (or fully polarized) is a Slater determinant: one unit per electron, whose
+"packet" is one of the box's lowest orbitals, with a definite spin.
 """
 
 from __future__ import annotations
@@ -110,3 +113,44 @@ def packet_state(N: int, centres, k_e: float, sigma_d: float, periodic: bool,
     """One unit: packets at ``centres`` (a) with the spin tensor ``spin``."""
     packets = tuple(gaussian_packet(N, c, k_e, sigma_d, periodic) for c in centres)
     return PacketUnit(packets, np.asarray(spin, dtype=complex))
+
+
+def box_orbitals(model, box, depth) -> tuple[np.ndarray, np.ndarray]:
+    """Orbitals (N × n, columns) and energies (eV, ascending) of one electron in the box.
+
+    The single-particle Hamiltonian is the model's hopping and potential (the terms of H on the
+    electrons alone without spin: no sd coupling, no field). ``depth = 'inf'``: hard walls, the
+    box's sites alone (n = its size); a number: a well of −depth eV on the box's sites of the whole
+    chain (n = N). The orbitals are real, each with its largest component positive.
+    """
+    from .terms import Hopping, Potential
+
+    first, last = box
+    h = np.zeros((model.N, model.N))
+    for term in model.electron_terms():
+        if isinstance(term, Hopping):
+            for x, y in term.bonds:
+                h[x, y] -= term.t
+                h[y, x] -= term.t
+        elif isinstance(term, Potential):
+            for x, V in term.values:
+                h[x, x] += V
+    sites = np.arange(first, last + 1)
+    if depth == "inf":
+        energies, vectors = np.linalg.eigh(h[np.ix_(sites, sites)])
+        orbitals = np.zeros((model.N, len(sites)))
+        orbitals[sites] = vectors
+    else:
+        h[sites, sites] -= depth
+        energies, orbitals = np.linalg.eigh(h)
+    largest = np.argmax(np.abs(orbitals), axis=0)
+    orbitals *= np.sign(orbitals[largest, np.arange(orbitals.shape[1])])
+    return orbitals, energies
+
+
+def box_state(model, box, depth, n_up: int, n_down: int) -> Packets:
+    """The box's ground state at U = 0: the n_up and n_down lowest orbitals filled, ↑ first."""
+    orbitals, _ = box_orbitals(model, box, depth)
+    units = [PacketUnit((orbitals[:, k].astype(complex),), np.eye(2, dtype=complex)[s])
+             for s, n in ((UP, n_up), (DOWN, n_down)) for k in range(n)]
+    return Packets(tuple(units))

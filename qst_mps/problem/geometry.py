@@ -193,6 +193,18 @@ def check_and_fill(config: dict) -> None:
             )
         model["spin_sites"] = list(range(n_first, n_first + L))
     model["n_first"] = model["spin_sites"][0]
+    _check_model_terms(model)
+    _check_local_state(model, state)
+    if state["electrons"] == "box":
+        _check_box(config)
+    else:
+        _check_packets(config)
+
+
+def _check_packets(config: dict) -> None:
+    """Place the packets (x2's default) and check them against the chain and the spins."""
+    model, state = config["model"], config["state"]
+    N = model["N"]
     first = min(model["spin_sites"])
     sigma = state["sigma_d"]
     if state["x2"] is None:
@@ -221,8 +233,58 @@ def check_and_fill(config: dict) -> None:
         _check_on_the_lattice(config, name, centre)
     if config["evolution"]["t_max"] == "auto":
         auto_t_max(config)
-    _check_model_terms(model)
-    _check_local_state(model, state)
+
+
+def _check_box(config: dict) -> None:
+    """The box's sites and electrons, and its ground state against the local spins."""
+    from .electrons import box_orbitals
+
+    model, state = config["model"], config["state"]
+    N, box = model["N"], state["box"]
+    if box is None or len(box) != 2 or not 0 <= box[0] <= box[1] <= N - 1:
+        raise ConfigError("state.box", f"needs [first, last] with 0 <= first <= last <= {N - 1}"
+                                       f" (got {box!r})")
+    size = box[1] - box[0] + 1
+    inside = [s for s in model["spin_sites"] if box[0] <= s <= box[1]]
+    if inside:
+        raise ConfigError("state.box", f"sites {box[0]} … {box[1]} hold the local spin on site "
+                                       f"{inside[0]}; the box must lie beside the spin chain")
+    for key in ("n_up", "n_down"):
+        if state[key] > size:
+            raise ConfigError(f"state.{key}", f"{state[key]} electrons of one spin do not fit "
+                                              f"in a box of {size} sites")
+    if state["n_up"] + state["n_down"] == 0:
+        raise ConfigError("state.n_up", "a box needs at least one electron (n_up + n_down)")
+    if model["U"] and state["n_up"] and state["n_down"]:
+        raise ConfigError(
+            "model.U", "a box holding both ↑ and ↓ electrons at U ≠ 0 has a correlated ground "
+            "state, which qst_mps does not build yet: use U = 0, or a polarized box (n_up = 0 "
+            "or n_down = 0), whose ground state U does not change")
+    if config["evolution"]["t_max"] == "auto":
+        raise ConfigError("evolution.t_max", "'auto' follows packets past the chain; give the "
+                                             "final time of a released box in fs")
+    from .model import build_model
+
+    orbitals, energies = box_orbitals(build_model(model), box, state["box_depth"])
+    for key in ("n_up", "n_down"):
+        n = state[key]
+        if 0 < n < len(energies) and energies[n] - energies[n - 1] < BOX_DEGENERACY:
+            raise ConfigError(
+                f"state.{key}", f"the box's orbitals {n - 1} and {n} are degenerate (within "
+                f"{BOX_DEGENERACY:g} eV), so its ground state with {n} electrons of one spin is "
+                "not unique; change the number, the box or model.potential")
+    n = max(state["n_up"], state["n_down"])
+    density = np.sum(np.abs(orbitals[:, :n]) ** 2, axis=1)
+    on_spins = density[list(model["spin_sites"])].max()
+    if on_spins > ON_SPIN_SITE:
+        raise ConfigError(
+            "state.box_depth", f"the box's ground state puts {on_spins:.3g} of an electron on a "
+            "local spin at t = 0: its upper orbitals are not bound by a well this shallow; "
+            "deepen it (or use 'inf')")
+
+
+#: Orbital energies closer than this (eV) make a box's ground state degenerate.
+BOX_DEGENERACY = 1e-9
 
 
 #: Largest share of a packet allowed on the site of a local spin at t = 0.
