@@ -24,4 +24,17 @@ def load_sweep(path, folder=None):
     return sweep.collect(sweep.load(path, folder))
 
 
+#: Submodules reachable as attributes (``qst_mps.results.status(...)``), imported on first use.
+SUBMODULES = ("analysis", "cli", "config", "exact", "mps", "observables", "plot", "problem",
+              "quantum_info", "results", "run", "simulation", "sweep")
+
+
+def __getattr__(name):
+    if name in SUBMODULES:
+        import importlib
+
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module 'qst_mps' has no attribute {name!r}")
+
+
 __all__ = ["__version__", "load", "load_sweep"]

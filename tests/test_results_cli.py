@@ -205,3 +205,17 @@ def test_the_plots_of_the_optional_observables(tmp_path, kind):
     assert len(shown) >= 2
     assert all(ax.get_xlabel() == "time (fs)" and ax.get_ylabel() for ax in shown)
     assert any(text.get_text().strip() for text in figure.texts)  # the caption
+
+
+def test_importing_the_package_is_cheap_and_its_modules_are_attributes():
+    """`import qst_mps` pulls in neither TeNPy nor h5py nor matplotlib and sets no environment
+    variable; its submodules are still reachable as attributes (qst_mps.results.status)."""
+    import subprocess
+    import sys
+
+    code = ("import os, sys; before = dict(os.environ); import qst_mps; "
+            "heavy = [m for m in ('tenpy', 'h5py', 'matplotlib') if m in sys.modules]; "
+            "assert not heavy, heavy; assert dict(os.environ) == before; "
+            "assert callable(qst_mps.results.status); print('ok')")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.stdout.strip() == "ok", out.stderr
