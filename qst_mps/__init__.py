@@ -17,6 +17,44 @@ def load(path, checkpoint: bool = False):
     return load_file(path, checkpoint)
 
 
+def run(config=None, path=None, *, overrides=(), force=False, progress=True):
+    """Run one simulation as ``qst-mps run`` does, and return its results.
+
+    Parameters
+    ----------
+    config : dict, str, Path or None
+        A configuration: a dict of sections (``{"model": {"L": 8}, "state": {"pair":
+        "triplet_0"}}``, any key left out takes its default), the path of a TOML file (such as
+        ``models/paper.toml``), or None for the built-in default, the paper's model. Every key
+        is described in docs/usage.md.
+    path : str, Path or None
+        The result file (HDF5, docs/usage.md "Result files"); default: ``output.path``.
+    overrides : sequence of str
+        ``"section.key=value"`` changes, as ``--set`` takes them.
+    force : bool
+        Overwrite an existing result file (otherwise it is refused).
+    progress : bool
+        Show a progress bar.
+
+    Returns
+    -------
+    Results
+        The observables of the run (name -> array, times in fs, energies in eV, spins in ħ), with
+        ``.config``, ``.backend``, ``.status`` and ``.attrs``; the same as :func:`load` of the file.
+
+    Raises
+    ------
+    ConfigError
+        A configuration that cannot run; ``.key`` names the key at fault. What the configuration
+        sets but the chosen state does not read is left out with a warning.
+    """
+    from .simulation import run_configuration
+
+    _, _, written, _ = run_configuration(config, path, overrides=overrides, force=force,
+                                         progress=progress)
+    return load(written)
+
+
 def load_sweep(path, folder=None):
     """Plateau values of a sweep file's points against its swept keys (see qst_mps.sweep)."""
     from . import sweep
@@ -26,7 +64,7 @@ def load_sweep(path, folder=None):
 
 #: Submodules reachable as attributes (``qst_mps.results.status(...)``), imported on first use.
 SUBMODULES = ("analysis", "cli", "config", "exact", "mps", "observables", "plot", "problem",
-              "quantum_info", "results", "run", "simulation", "sweep")
+              "quantum_info", "results", "safeguards", "simulation", "sweep")
 
 
 def __getattr__(name):
@@ -37,4 +75,4 @@ def __getattr__(name):
     raise AttributeError(f"module 'qst_mps' has no attribute {name!r}")
 
 
-__all__ = ["__version__", "load", "load_sweep"]
+__all__ = ["__version__", "load", "load_sweep", "run"]

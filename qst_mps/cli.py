@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 
 from .config import ConfigError, apply_overrides, load_toml, resolve
-from .run.health import NumericalFailure
-from .run.signals import INTERRUPTED, Interrupted, Stop, raising
+from .safeguards.health import NumericalFailure
+from .safeguards.signals import INTERRUPTED, Interrupted, Stop, raising
 
 BAD_INPUT = 2
 NUMERICS = 3
@@ -96,24 +96,11 @@ def _note(text: str) -> None:
 
 
 def _run(args) -> int:
-    from .simulation import choose_backend, simulate
+    from .simulation import run_configuration
 
-    partial = load_toml(args.config) if args.config else {}
-    partial = apply_overrides(partial, args.set)
-    if args.output:
-        partial.setdefault("output", {})["path"] = args.output
-    notes = []
-    config = resolve(partial, notes)
-    path = Path(config["output"]["path"])
-    if path.exists() and not args.force:
-        raise ConfigError("output.path", f"{path} exists; pass --force to overwrite it")
-    backend, reason = choose_backend(config)
-    for text in notes:
-        _note(text)
-    notes.clear()
-    out = simulate(config, path, progress=not args.quiet, notes=notes)
-    for text in notes:
-        _note(text)
+    out, _, path, (backend, reason) = run_configuration(
+        args.config, args.output, overrides=args.set, force=args.force,
+        progress=not args.quiet, note=_note)
     print(_summary(out, backend, reason, path))
     return 0
 

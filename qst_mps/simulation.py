@@ -18,9 +18,9 @@ from . import results as result_files
 from .config import ConfigError
 from .problem import Problem
 from .problem import build as build_problem
-from .run import health
-from .run.lock import exclusive
-from .run.signals import INTERRUPTED, Interrupted, StopRequest  # noqa: F401 (re-exported)
+from .safeguards import health
+from .safeguards.lock import exclusive
+from .safeguards.signals import INTERRUPTED, Interrupted, StopRequest  # noqa: F401 (re-exported)
 
 #: Dataset with one value per output time: the wall time (s) the run had taken by then (building
 #: the backend included), summed over resumed parts. Not an observable: ``compare`` skips it.
@@ -90,13 +90,51 @@ def make_backend(config: dict):
     return MPSBackend(problem, config["evolution"], optional=optional)
 
 
+def run_configuration(config=None, path=None, *, overrides=(), force=False, progress=True,
+                      note=None):
+    """Resolve a configuration (dict of sections, TOML path or None), refuse an existing output
+    unless ``force``, run it into its file and return (results, resolved config, path, the
+    backend's (name, reason) from :func:`choose_backend`).
+
+    ``note`` (a callable taking a str) gets what the user should know: keys left out of the
+    configuration, a stale lock taken over; without it these become warnings.
+    """
+    import warnings
+
+    from .config import apply_overrides, load_toml, resolve
+
+    if config is None:
+        partial = {}
+    elif isinstance(config, dict):
+        partial = config
+    else:
+        partial = load_toml(config)
+    partial = apply_overrides(partial, list(overrides))
+    if path is not None:
+        partial.setdefault("output", {})["path"] = str(path)
+    tell = note or (lambda text: warnings.warn(text, stacklevel=4))
+    notes = []
+    config = resolve(partial, notes)
+    path = Path(config["output"]["path"])
+    if path.exists() and not force:
+        raise ConfigError("output.path", f"{path} exists; pass --force to overwrite it")
+    chosen = choose_backend(config)  # refuses what cannot run before anything is written
+    for text in notes:
+        tell(text)
+    notes.clear()
+    out = simulate(config, path, progress=progress, notes=notes)
+    for text in notes:
+        tell(text)
+    return out, config, path, chosen
+
+
 def simulate(config: dict, path: str | Path | None = None, progress: bool = False,
              resume: bool = False, notes: list | None = None) -> result_files.Results | dict:
     """Run (or, with ``resume``, continue) the simulation of a resolved configuration.
 
     Without ``path`` nothing is written and the observables are returned as a dict. With a path,
     the result file is written at the start, at every checkpoint and at the end, under its lock
-    (one writer per output, qst_mps/run/lock.py). ``notes`` gets what the user should know
+    (one writer per output, qst_mps/safeguards/lock.py). ``notes`` gets what the user should know
     (such as a stale lock taken over).
 
     Raises
@@ -104,7 +142,7 @@ def simulate(config: dict, path: str | Path | None = None, progress: bool = Fals
     Interrupted
         On SIGTERM/SIGINT once stepping, after the checkpoint is written.
     NumericalFailure
-        When the numbers go bad (qst_mps/run/health.py), before writing them; the file keeps
+        When the numbers go bad (qst_mps/safeguards/health.py), before writing them; the file keeps
         its last good checkpoint.
     """
     if path is None:

@@ -115,6 +115,34 @@ def test_a_signal_during_set_up_exits_75_and_writes_nothing(tmp_path, signum):
     assert not path.exists() and not list(tmp_path.iterdir())
 
 
+def test_the_entry_point_exits_like_the_command_when_stopped_while_starting():
+    """qst_mps.entry catches a signal before TeNPy, numpy or the command are imported; its
+    status is the command's."""
+    from qst_mps.entry import STOPPED
+    from qst_mps.safeguards.signals import INTERRUPTED
+
+    assert STOPPED == INTERRUPTED
+    code = """
+import contextlib, os, signal, sys
+from qst_mps import entry
+import qst_mps.safeguards.signals as signals
+real = signals.raising
+
+@contextlib.contextmanager
+def raising_then_signalled():  # SIGTERM once the handlers are in, before the command's imports
+    with real():
+        os.kill(os.getpid(), signal.SIGTERM)
+        yield
+
+signals.raising = raising_then_signalled
+sys.exit(entry.main(["config"]))
+"""
+    command = [sys.executable, "-c", code]
+    process = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    assert process.returncode == STOPPED, process.stderr
+    assert "nothing was written" in process.stderr and "Traceback" not in process.stderr
+
+
 # 3. no silent no-ops -------------------------------------------------------------------------
 
 def test_resume_refuses_a_lower_t_max_and_says_when_there_is_nothing_to_do(tmp_path, capsys):

@@ -219,3 +219,27 @@ def test_importing_the_package_is_cheap_and_its_modules_are_attributes():
             "assert callable(qst_mps.results.status); print('ok')")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.stdout.strip() == "ok", out.stderr
+
+
+def test_the_python_api_example_of_the_usage_page_runs(tmp_path, monkeypatch):
+    """The last python block of docs/usage.md, executed as written, in a scratch folder; then
+    qst_mps.run against the command line on the same configuration."""
+    import re
+    from pathlib import Path
+
+    page = (Path(__file__).parents[1] / "docs" / "usage.md").read_text()
+    example = re.findall(r"```python\n(.*?)```", page, re.S)[-1]
+    assert "qst_mps.run(" in example
+    monkeypatch.chdir(tmp_path)
+    exec(compile(example, "docs/usage.md", "exec"), {})
+    assert (tmp_path / "singlet.h5").exists() and (tmp_path / "triplet_0.h5").exists()
+    api = qst_mps.load(tmp_path / "singlet.h5")
+    assert main(["run", "--set", "model.N=40", "--set", "model.L=2", "--set", "model.n_first=30",
+                 "--set", "state.sigma_d=2.0", "--set", "state.x2=20.0", "--set", "state.d=8.0",
+                 "--set", "evolution.t_max=6.0", "-q", "-o", str(tmp_path / "cli.h5")]) == 0
+    assert_same_run(api, qst_mps.load(tmp_path / "cli.h5"), 1e-12)
+    with pytest.raises(qst_mps.config.ConfigError) as err:
+        qst_mps.run({"model": {"L": 0}}, tmp_path / "bad.h5")
+    assert err.value.key == "model.L"
+    with pytest.raises(qst_mps.config.ConfigError, match="exists"):  # no silent overwrite
+        qst_mps.run(None, tmp_path / "singlet.h5")
