@@ -171,3 +171,23 @@ def test_resumed_mps_run_equals_the_uninterrupted_one(tmp_path):
     a, b = qst_mps.load(short), qst_mps.load(direct)
     assert a.status == "complete" and a["time"][-1] == 1.0
     assert_same_run(a, b, 1e-10)
+
+
+def test_a_resumed_mps_run_measures_the_local_spins_density_matrices(tmp_path):
+    """The MPS read back from a checkpoint measures the spin sites' matrix units |a⟩⟨b| that
+    the local-spin observables need (checkpoints written before those operators existed failed
+    with "doesn't have the operator 'E0_0s'"; the backend now gives the MPS its model's sites)."""
+    import qst_mps
+    from qst_mps.cli import main
+
+    every = ["magnet_entropy", "local_concurrence", "local_mutual_information"]
+    config = tiny("triplet_0", "open", t_max=0.5)
+    config["output"]["observables"] = every
+    short, direct = tmp_path / "short.h5", tmp_path / "direct.h5"
+    simulate(config, short)
+    assert main(["resume", str(short), "--set", "evolution.t_max=1.0", "-q"]) == 0
+    config["evolution"]["t_max"] = 1.0
+    simulate(config, direct)
+    a, b = qst_mps.load(short), qst_mps.load(direct)
+    assert all(name in a for name in every)
+    assert_same_run(a, b, 1e-10)

@@ -96,8 +96,11 @@ class MPSBackend:
         return {"psi": self.psi, "time": self.time, "truncation_error": self.truncation_error}
 
     def load_state(self, saved: dict) -> None:
-        """Continue from :meth:`save_state` output."""
+        """Continue from :meth:`save_state` output. The MPS gets the model's own site objects
+        (the same local spaces and charges), so that every operator this version measures is
+        there, also in a checkpoint written by a version that defined fewer."""
         self.psi = saved["psi"]
+        self.psi.sites = list(self.model.lat.mps_sites())
         self.time = float(saved["time"])
         self.truncation_error = float(saved["truncation_error"])
         self.engine = None
