@@ -69,6 +69,65 @@ def previous(path: str | Path) -> Path:
     return path.with_name(path.name + ".prev")
 
 
+def _axes(config: dict, n_up_values: int) -> dict:
+    """Axes of the result datasets after ``time``: name -> (coordinate values, meaning)."""
+    N, L = config["model"]["N"], config["model"]["L"]
+    return {
+        "site": (np.arange(N), "conduction site x (a)"),
+        "bond": (np.arange(N - 1), "bond (x, x + 1), or the cut after site x"),
+        "local_spin": (np.arange(L), "local spin j"),
+        "local_spin_k": (np.arange(L), "local spin k"),
+        "local_bond": (np.arange(max(L - 1, 0)), "pair of local spins (j, j + 1)"),
+        "component": (np.array([b"x", b"y", b"z"]), "spin component"),
+        "n_up": (np.arange(n_up_values), "number of electrons up"),
+        "pair_state": (np.array([b"S", b"T+", b"T0", b"T-"]), "pair spin state"),
+    }
+
+
+def _second_axis(name: str, dims: tuple) -> tuple:
+    """A matrix over local spins gets two axes of its own (netCDF names each axis once)."""
+    return ("local_spin", "local_spin_k") if name == "local_mutual_information" else dims
+
+
+def describe(f, config: dict) -> None:
+    """Make an open result file self-describing: ``units`` and ``long_name`` on every dataset
+    the observable registry knows, and HDF5 dimension scales (``time`` and the axes of
+    :func:`_axes`) attached to their axes, so that netCDF readers (xarray with h5netcdf) see
+    labelled coordinates instead of anonymous dimensions."""
+    from .observables import REGISTRY
+
+    if "time" not in f:
+        return
+    f["time"].attrs.update(units="fs", long_name="time")
+    f["time"].make_scale("time")
+    scales = {}
+    ups = f["electron_up_probabilities"].shape[1] if "electron_up_probabilities" in f else 0
+    for axis, (values, meaning) in _axes(config, ups).items():
+        if len(values):
+            scales[axis] = f.create_dataset(axis, data=values)
+            scales[axis].attrs["long_name"] = meaning
+            scales[axis].make_scale(axis)
+    extra = {"elapsed_wall_time": ("s", "wall time since the run started", ())}
+    for name, dataset in f.items():
+        if name in scales or name == "time" or not isinstance(dataset, h5py.Dataset):
+            continue
+        if name in REGISTRY:
+            entry = REGISTRY[name]
+            units, long_name, dims = entry.units, entry.long_name, entry.dims
+        elif name in extra:
+            units, long_name, dims = extra[name]
+        else:
+            continue
+        dims = _second_axis(name, dims)
+        dataset.attrs.update(units=units, long_name=long_name)
+        if dataset.ndim != 1 + len(dims) or dataset.shape[0] != f["time"].shape[0]:
+            continue
+        dataset.dims[0].attach_scale(f["time"])
+        for k, axis in enumerate(dims, start=1):
+            if axis in scales and scales[axis].shape[0] == dataset.shape[k]:
+                dataset.dims[k].attach_scale(scales[axis])
+
+
 def write(path: str | Path, results: dict, config: dict, backend: str, status: str,
           checkpoint: dict | None = None, extra_attrs: dict | None = None) -> None:
     """Atomically (re)write the result file at ``path``.
@@ -91,6 +150,7 @@ def write(path: str | Path, results: dict, config: dict, backend: str, status: s
         with h5py.File(temporary, "w") as f:
             for name, values in results.items():
                 f.create_dataset(name, data=np.asarray(values))
+            describe(f, config)
             f.attrs["config"] = json.dumps(config)
             f.attrs["backend"] = backend
             f.attrs["qst_mps_version"] = __version__
@@ -147,6 +207,40 @@ class Results(dict):
     status: str
     attrs: dict
 
+    def to_xarray(self):
+        """The observables as an ``xarray.Dataset``: labelled axes (time in fs, site, bond,
+        local_spin, component, …), ``units`` and ``long_name`` on every variable, the run's
+        attributes. Needs the optional extra: ``pip install 'qst_mps[xarray]'``."""
+        try:
+            import xarray
+        except ImportError:
+            raise ImportError("to_xarray needs xarray: pip install 'qst_mps[xarray]'") from None
+        from .observables import REGISTRY
+
+        ups = self["electron_up_probabilities"].shape[1] if "electron_up_probabilities" in self \
+            else 0
+        axes = _axes(self.config, ups)
+        coords = {"time": ("time", self["time"], {"units": "fs", "long_name": "time"})}
+        variables = {}
+        for name, values in self.items():
+            if name == "time":
+                continue
+            if name in REGISTRY:
+                entry = REGISTRY[name]
+                dims, attrs = _second_axis(name, entry.dims), {"units": entry.units,
+                                                                "long_name": entry.long_name}
+            else:
+                dims, attrs = (), {"units": "s"} if name == "elapsed_wall_time" else {}
+            if values.ndim != 1 + len(dims):
+                dims = tuple(f"{name}_axis{k}" for k in range(1, values.ndim))
+            for axis in dims:
+                if axis in axes and axis not in coords:
+                    coords[axis] = (axis, np.char.decode(axes[axis][0]) if axes[axis][0].dtype
+                                    .kind == "S" else axes[axis][0], {"long_name": axes[axis][1]})
+            variables[name] = (("time", *dims), values, attrs)
+        attrs = {k: v for k, v in self.attrs.items() if np.isscalar(v) or isinstance(v, str)}
+        return xarray.Dataset(variables, coords=coords, attrs=attrs)
+
 
 def load(path: str | Path, checkpoint: bool = False) -> Results:
     """Read a result file: observables as arrays, plus ``.config``, ``.backend``, ``.status``.
@@ -160,7 +254,8 @@ def load(path: str | Path, checkpoint: bool = False) -> Results:
     """
     try:
         with h5py.File(path, "r") as f:
-            out = Results({k: v[()] for k, v in f.items() if isinstance(v, h5py.Dataset)})
+            out = Results({k: v[()] for k, v in f.items() if isinstance(v, h5py.Dataset)
+                           and (k == "time" or not v.is_scale)})  # not the coordinates
             out.attrs = dict(f.attrs)
             if checkpoint and "checkpoint" in f:
                 out["checkpoint"] = _hdf5_io().load_from_hdf5(f, "checkpoint")

@@ -243,3 +243,33 @@ def test_the_python_api_example_of_the_usage_page_runs(tmp_path, monkeypatch):
     assert err.value.key == "model.L"
     with pytest.raises(qst_mps.config.ConfigError, match="exists"):  # no silent overwrite
         qst_mps.run(None, tmp_path / "singlet.h5")
+
+
+def test_result_files_describe_themselves_to_netcdf_readers(tmp_path):
+    """Units and long names on every dataset, and HDF5 dimension scales: xarray (h5netcdf)
+    sees labelled axes; Results.to_xarray() gives the same arrays with the same labels."""
+    import numpy as np
+    import xarray
+
+    path = tmp_path / "run.h5"
+    assert main(["run", "--set", "model.N=30", "--set", "model.L=3", "--set", "model.n_first=20",
+                 "--set", "state.sigma_d=1.5", "--set", "state.d=4", "--set", "state.x2=14",
+                 "--set", "evolution.t_max=1", "--set",
+                 'output.observables=["local_mutual_information", "current"]',
+                 "-q", "-o", str(path)]) == 0
+    with xarray.open_dataset(path, engine="h5netcdf", phony_dims="access") as ds:
+        assert ds["S_loc"].dims == ("time", "local_spin", "component")
+        assert ds["density"].dims == ("time", "site") and ds.sizes["site"] == 30
+        assert ds["current"].dims == ("time", "bond") and ds.sizes["bond"] == 29
+        assert ds["local_mutual_information"].dims == ("time", "local_spin", "local_spin_k")
+        assert ds["energy"].attrs["units"] == "eV" and ds["time"].attrs["units"] == "fs"
+        assert "spin transfer" in ds["delta_sigma_z"].attrs["long_name"]
+        from_file = ds["S_loc"].values
+    result = qst_mps.load(path)
+    assert "site" not in result and "component" not in result  # coordinates are not observables
+    labelled = result.to_xarray()
+    assert np.array_equal(labelled["S_loc"].values, from_file)
+    assert list(labelled["component"].values) == ["x", "y", "z"]
+    assert np.array_equal(labelled["S_loc"].sel(component="z").values,
+                          labelled["S_z_loc"].values)
+    assert labelled["S_z_loc"].dims == ("time", "local_spin")
