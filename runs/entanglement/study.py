@@ -24,7 +24,8 @@ from common import configuration, run  # noqa: E402
 
 STATES = ["single_down", "singlet", "triplet_0", "triplet_minus"]
 ENDS_L = [2, 4, 6, 8, 10, 12]
-ENDS_PAIRS = ["single_down", "singlet", "triplet_0", "triplet_minus"]
+ENDS_PAIRS = ["single_down", "singlet", "triplet_0", "triplet_minus", "pulse"]
+#: "pulse": a short current pulse, a train of two ↓ electrons (state.repeat = 2)
 EVERY = ["magnet_entropy", "local_concurrence", "local_mutual_information"]
 
 
@@ -37,7 +38,9 @@ def states_config(pair: str) -> dict:
 
 
 def ends_config(L: int, pair: str) -> dict:
-    return configuration(L, {"state.pair": pair, "evolution.backend": "exact",
+    train = {"state.pair": "single_down", "state.repeat": 2} if pair == "pulse" else {
+        "state.pair": pair}
+    return configuration(L, {**train, "evolution.backend": "exact",
                              "output.observables": EVERY})
 
 
@@ -111,8 +114,8 @@ def report(args):
     for ax in axes:
         ax.set_xlabel("time (fs)")
     axes[0].legend(frameon=False, fontsize=8)
-    fig.suptitle("The paper's model: entanglement of the magnet with the electrons, and Δσ_z",
-                 fontsize=10)
+    fig.suptitle(r"The paper's model: entanglement of the magnet with the electrons, and "
+                 r"$\Delta\sigma_z$", fontsize=10)
     fig.tight_layout()
     OUT.mkdir(parents=True, exist_ok=True)
     fig.savefig(OUT / "entanglement_states.png", dpi=150)
@@ -140,7 +143,8 @@ def report(args):
                          "transfer": float(r["delta_sigma_z"][-1])})
         if points:
             L_values, info, c = np.array(points).T
-            style = dict(STYLE[pair])
+            style = (dict(STYLE[pair]) if pair in STYLE
+                     else dict(color="tab:purple", linestyle="--", label="pulse of two ↓"))
             axes[0].plot(L_values, c, marker="o", ms=4, **style)
             axes[1].plot(L_values, info, marker="o", ms=4, **style)
     axes[0].set_ylabel("concurrence of spins 0 and L−1")
