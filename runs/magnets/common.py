@@ -48,3 +48,17 @@ def save(figure, name: str) -> Path:
     path = OUT / f"{name}.png"
     figure.savefig(path, dpi=150)
     return path
+
+
+def study_main(description: str, run_all, report, argv=None) -> int:
+    """``run [--backend exact mps]`` and ``report``, the two commands of a study."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=description)
+    sub = parser.add_subparsers(dest="command", required=True)
+    runs = sub.add_parser("run")
+    runs.add_argument("--backend", nargs="+", default=["exact", "mps"])
+    sub.add_parser("report")
+    args = parser.parse_args(argv)
+    {"run": run_all, "report": report}[args.command](args)
+    return 0

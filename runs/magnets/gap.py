@@ -19,11 +19,10 @@ chain, t_max = auto = 91 fs).
 
 from __future__ import annotations
 
-import argparse
 import json
 
 import numpy as np
-from common import OUT, configuration, run, save
+from common import OUT, configuration, run, save, study_main
 
 GAPS = [0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6]
 MOMENTS = {  # name: (spin S, the key that opens the gap, its value for a gap Δ)
@@ -125,14 +124,7 @@ def report(args) -> None:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    sub = parser.add_subparsers(dest="command", required=True)
-    runs = sub.add_parser("run")
-    runs.add_argument("--backend", nargs="+", default=["exact", "mps"])
-    sub.add_parser("report")
-    args = parser.parse_args(argv)
-    {"run": run_all, "report": report}[args.command](args)
-    return 0
+    return study_main(__doc__.splitlines()[0], run_all, report, argv)
 
 
 if __name__ == "__main__":

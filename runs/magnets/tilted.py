@@ -16,11 +16,10 @@ with ``state.pair = "single"`` along +z and ``state.local = "tilted"``.
 
 from __future__ import annotations
 
-import argparse
 import json
 
 import numpy as np
-from common import OUT, configuration, run, save
+from common import OUT, configuration, run, save, study_main
 
 ANGLES = {"0": 0.0, "π/4": np.pi / 4, "π/2": np.pi / 2, "3π/4": 3 * np.pi / 4, "π": np.pi}
 L = 4
@@ -135,14 +134,7 @@ def run_all(args) -> None:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    sub = parser.add_subparsers(dest="command", required=True)
-    runs = sub.add_parser("run")
-    runs.add_argument("--backend", nargs="+", default=["exact", "mps"])
-    sub.add_parser("report")
-    args = parser.parse_args(argv)
-    {"run": run_all, "report": report}[args.command](args)
-    return 0
+    return study_main(__doc__.splitlines()[0], run_all, report, argv)
 
 
 if __name__ == "__main__":
