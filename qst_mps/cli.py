@@ -219,17 +219,37 @@ def _plot(args) -> int:
     return 0
 
 
+def _differences(a: dict, b: dict) -> list[str]:
+    """Dotted keys whose values differ between two resolved configurations (not the output)."""
+    return [f"{section}.{key}" for section in a if section != "output"
+            for key in sorted(set(a[section]) | set(b.get(section, {})))
+            if a[section].get(key) != b.get(section, {}).get(key)]
+
+
 def _compare(args) -> int:
     from . import results
     from .simulation import ELAPSED
 
     a, b = results.load(args.a), results.load(args.b)
-    if a["time"].shape != b["time"].shape or abs(a["time"] - b["time"]).max() > 1e-9:
-        raise ConfigError("time", "the two runs have different output times")
+    for key in _differences(a.config, b.config):
+        _note(f"the runs differ in {key}: {a.config[key.split('.')[0]].get(key.split('.')[1])!r}"
+              f" against {b.config[key.split('.')[0]].get(key.split('.')[1])!r}")
+    # the output times the two runs share (a partial run against a complete one, or other grids)
+    shared_a = np.nonzero(np.isclose(a["time"][:, None], b["time"][None, :], rtol=0,
+                                     atol=1e-9).any(axis=1))[0]
+    if not len(shared_a):
+        raise ConfigError("time", "the two runs share no output time")
+    shared_b = np.array([np.argmin(np.abs(b["time"] - a["time"][i])) for i in shared_a])
+    if len(shared_a) < max(len(a["time"]), len(b["time"])):
+        _note(f"comparing the {len(shared_a)} output times the runs share "
+              f"({a['time'][shared_a[0]]:g} … {a['time'][shared_a[-1]]:g} fs)")
     print(f"{'observable':28s} max |A − B|")
     for key in sorted(set(a) & set(b)):
-        if key not in ("time", ELAPSED) and a[key].shape == b[key].shape:
-            print(f"{key:28s} {abs(a[key] - b[key]).max():.3e}")
+        if key in ("time", ELAPSED):
+            continue
+        x, y = a[key][shared_a], b[key][shared_b]
+        if x.shape == y.shape:
+            print(f"{key:28s} {np.abs(x - y).max():.3e}")
     return 0
 
 

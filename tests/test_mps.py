@@ -60,8 +60,14 @@ def test_the_integrator_is_tebd_on_open_chains_and_tdvp_on_the_ring():
         mps_backend(tiny("singlet", "periodic"), integrator="tebd")
     coarse = tiny("singlet", "periodic")
     coarse["evolution"]["dt"] = 0.5
-    with pytest.warns(UserWarning, match="two-site TDVP at evolution.dt = 0.5"):
+    with pytest.warns(UserWarning, match="closing bond") as caught:
         mps_backend(coarse)
+    assert "time step of 0.5 fs" in str(caught[0].message) and "open chain" not in str(
+        caught[0].message)  # the advice fits the case: no "use an open chain" on a ring
+    apart = tiny("singlet", "open", spin_sites=[8, 10])
+    apart["evolution"]["dt"] = 0.5
+    with pytest.warns(UserWarning, match="not on consecutive sites"):
+        mps_backend(apart)
 
 
 def test_tebd_follows_the_exact_evolution():
@@ -96,7 +102,7 @@ def test_tdvp_follows_the_exact_evolution(tmp_path):
     assert figure.read_bytes()[:4] == b"\x89PNG"
 
 
-@pytest.mark.filterwarnings("ignore:mps. two-site TDVP at evolution.dt")
+@pytest.mark.filterwarnings("ignore:mps. this run needs two-site TDVP")
 @pytest.mark.parametrize("boundary", ["periodic", "open"])
 def test_a_time_step_that_does_not_divide_dt_out_still_reaches_every_output_time(boundary):
     """dt = 0.15 fs against dt_out = 0.5 fs: the steps between outputs shrink to 0.125 fs.

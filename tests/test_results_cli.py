@@ -273,3 +273,18 @@ def test_result_files_describe_themselves_to_netcdf_readers(tmp_path):
     assert np.array_equal(labelled["S_loc"].sel(component="z").values,
                           labelled["S_z_loc"].values)
     assert labelled["S_z_loc"].dims == ("time", "local_spin")
+
+
+def test_compare_takes_the_shared_times_and_names_what_differs(tmp_path, capsys):
+    """A partial run against a longer one: the shared output times are compared, and the keys
+    in which the configurations differ are named (the run with t_max = 2 is the first half of
+    the one with t_max = 4, so on the shared times every observable agrees to 1e-12)."""
+    short, long = tmp_path / "short.h5", tmp_path / "long.h5"
+    assert main(["run", *SMALL, "--set", "evolution.t_max=2.0", "-o", str(short)]) == 0
+    assert main(["run", *SMALL, "--set", "evolution.t_max=4.0", "-o", str(long)]) == 0
+    capsys.readouterr()
+    assert main(["compare", str(short), str(long)]) == 0
+    captured = capsys.readouterr()
+    assert "evolution.t_max" in captured.err and "output times the runs share" in captured.err
+    lines = dict(line.split() for line in captured.out.splitlines()[1:])
+    assert max(float(v) for v in lines.values()) < 1e-12
