@@ -200,8 +200,13 @@ def _simulate(config, path, progress, resume, refresh):
         if progress:
             from tqdm import tqdm
 
-            bar = tqdm(total=len(all_times), initial=len(done), unit="t", desc=backend.name,
-                       dynamic_ncols=True)
+            # simulated time in fs; the estimate follows the recent pace (smoothing 0.7:
+            # an mps step grows dearer as the bond dimension grows, so the average pace
+            # since the start promised too little)
+            bar = tqdm(total=float(all_times[-1]), initial=float(done[-1]) if done else 0.0,
+                       desc=backend.name, dynamic_ncols=True, smoothing=0.7,
+                       bar_format="{desc}: {percentage:3.0f}%|{bar}| {n:.4g}/{total:.4g} fs "
+                                  "simulated [{elapsed}<{remaining}]")
         for t in backend.evolve(remaining):
             try:
                 record = measure()
@@ -213,7 +218,7 @@ def _simulate(config, path, progress, resume, refresh):
             done.append(t)
             refresh()
             if bar is not None:
-                bar.update(1)
+                bar.update(float(t) - bar.n)
             if stop.signal is not None:
                 save("running")
                 raise Interrupted(f"stopped by signal {stop.signal} at t = {t:g} fs")
