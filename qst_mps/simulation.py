@@ -54,8 +54,8 @@ def choose_backend(config: dict, problem: Problem | None = None) -> tuple[str, s
                 f"the exact state has dimension {dim:,} and needs ~{gib:.1f} GiB, more than this "
                 f"machine's {physical_memory() / 2**30:.0f} GiB; use backend = \"mps\"",
             )
-        reason = ("requested" if requested == "exact"
-                  else f"state of dimension {dim:,} fits ({gib:.2g} GiB)")
+        reason = (f"requested; its state of dimension {dim:,} needs ~{gib:.2g} GiB"
+                  if requested == "exact" else f"state of dimension {dim:,} fits ({gib:.2g} GiB)")
         return "exact", reason
     if requested == "mps":
         return "mps", "requested"
@@ -90,6 +90,14 @@ def make_backend(config: dict):
     return MPSBackend(problem, config["evolution"], optional=optional)
 
 
+def _gib(reason: str) -> float:
+    """The GiB figure in a reason of :func:`choose_backend`."""
+    import re
+
+    found = re.search(r"([0-9.e+]+) GiB", reason)
+    return float(found.group(1)) if found else 0.0
+
+
 def run_configuration(config=None, path=None, *, overrides=(), force=False, progress=True,
                       note=None):
     """Resolve a configuration (dict of sections, TOML path or None), refuse an existing output
@@ -119,6 +127,8 @@ def run_configuration(config=None, path=None, *, overrides=(), force=False, prog
     if path.exists() and not force:
         raise ConfigError("output.path", f"{path} exists; pass --force to overwrite it")
     chosen = choose_backend(config)  # refuses what cannot run before anything is written
+    if chosen[0] == "exact" and "GiB" in chosen[1] and _gib(chosen[1]) >= 1.0:
+        notes.append(f"exact backend, {chosen[1]}")  # said before a long run, not after
     for text in notes:
         tell(text)
     notes.clear()

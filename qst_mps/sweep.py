@@ -315,7 +315,9 @@ def _slurm_script(sweep, first, count, time_limit, memory, extra, part) -> str:
         f"#SBATCH --job-name={name}",
         f"#SBATCH --array=0-{count - 1}",
         "#SBATCH --ntasks=1",
-        "#SBATCH --cpus-per-task=2",
+        # one core per point: a second BLAS thread made the steps slower (docs/performance.md);
+        # use the cores for more points at once
+        "#SBATCH --cpus-per-task=1",
         f"#SBATCH --time={time_limit}",
         f"#SBATCH --mem={memory}",
         "#SBATCH --signal=B:TERM@120",
