@@ -90,14 +90,6 @@ def make_backend(config: dict):
     return MPSBackend(problem, config["evolution"], optional=optional)
 
 
-def _gib(reason: str) -> float:
-    """The GiB figure in a reason of :func:`choose_backend`."""
-    import re
-
-    found = re.search(r"([0-9.e+]+) GiB", reason)
-    return float(found.group(1)) if found else 0.0
-
-
 def run_configuration(config=None, path=None, *, overrides=(), force=False, progress=True,
                       note=None):
     """Resolve a configuration (dict of sections, TOML path or None), refuse an existing output
@@ -126,9 +118,15 @@ def run_configuration(config=None, path=None, *, overrides=(), force=False, prog
     path = Path(config["output"]["path"])
     if path.exists() and not force:
         raise ConfigError("output.path", f"{path} exists; pass --force to overwrite it")
-    chosen = choose_backend(config)  # refuses what cannot run before anything is written
-    if chosen[0] == "exact" and "GiB" in chosen[1] and _gib(chosen[1]) >= 1.0:
-        notes.append(f"exact backend, {chosen[1]}")  # said before a long run, not after
+    problem = build_problem(config)
+    chosen = choose_backend(config, problem)  # refuses what cannot run before anything is written
+    if chosen[0] == "exact":
+        from .exact.backend import memory_estimate
+
+        dim, needed = memory_estimate(problem)
+        if needed >= 2**30:  # said before a long run, not only in the summary after it
+            notes.append(f"the exact state has dimension {dim:,} and needs ~"
+                         f"{needed / 2**30:.1f} GiB")
     for text in notes:
         tell(text)
     notes.clear()

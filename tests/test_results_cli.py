@@ -288,3 +288,16 @@ def test_compare_takes_the_shared_times_and_names_what_differs(tmp_path, capsys)
     assert "evolution.t_max" in captured.err and "output times the runs share" in captured.err
     lines = dict(line.split() for line in captured.out.splitlines()[1:])
     assert max(float(v) for v in lines.values()) < 1e-12
+
+
+def test_an_exact_run_says_its_memory_estimate_before_it_starts(tmp_path, capsys, monkeypatch):
+    """From 1 GiB up the estimate is a note at the start (here the estimate is replaced by
+    2 GiB, so that a small run takes the path of a large one)."""
+    import qst_mps.exact.backend as exact
+
+    monkeypatch.setattr(exact, "memory_estimate", lambda problem: (123_456, 2 * 2**30))
+    assert main(["run", *SMALL, "--set", "evolution.t_max=0.5", "--set",
+                 "evolution.backend=exact", "-o", str(tmp_path / "run.h5")]) == 0
+    captured = capsys.readouterr()
+    assert "note: the exact state has dimension 123,456 and needs ~2.0 GiB" in captured.err
+    assert "123,456 needs ~2 GiB" in captured.out  # and in the summary
