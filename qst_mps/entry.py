@@ -23,6 +23,11 @@ def main(argv: list[str] | None = None) -> int:
                 return command(argv)
         except Stop:
             pass
+        except BrokenPipeError:  # stdout's reader left (`qst-mps … | head`): the work is done
+            import os
+
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return 0
     except KeyboardInterrupt:  # SIGINT before the handlers were in place
         pass
     print("qst-mps: stopped by a signal while starting: nothing was written", file=sys.stderr)
