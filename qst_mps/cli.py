@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .config import ConfigError, apply_overrides, load_toml, resolve
+from .config import ConfigError, apply_overrides, differences, load_toml, resolve
 from .safeguards.health import NumericalFailure
 from .safeguards.signals import INTERRUPTED, Interrupted, Stop, raising
 
@@ -219,19 +219,12 @@ def _plot(args) -> int:
     return 0
 
 
-def _differences(a: dict, b: dict) -> list[str]:
-    """Dotted keys whose values differ between two resolved configurations (not the output)."""
-    return [f"{section}.{key}" for section in a if section != "output"
-            for key in sorted(set(a[section]) | set(b.get(section, {})))
-            if a[section].get(key) != b.get(section, {}).get(key)]
-
-
 def _compare(args) -> int:
     from . import results
     from .simulation import ELAPSED
 
     a, b = results.load(args.a), results.load(args.b)
-    for key in _differences(a.config, b.config):
+    for key in differences(a.config, b.config):
         _note(f"the runs differ in {key}: {a.config[key.split('.')[0]].get(key.split('.')[1])!r}"
               f" against {b.config[key.split('.')[0]].get(key.split('.')[1])!r}")
     # the output times the two runs share (a partial run against a complete one, or other grids)

@@ -364,6 +364,13 @@ def _check_geometry(config: dict) -> None:
     check_and_fill(config)
 
 
+def differences(a: dict, b: dict) -> list[str]:
+    """Dotted keys whose values differ between two resolved configurations (output aside)."""
+    return [f"{section}.{key}" for section in a if section != "output"
+            for key in sorted(set(a[section]) | set(b.get(section, {})))
+            if a[section].get(key) != b.get(section, {}).get(key)]
+
+
 def parse_override(text: str) -> tuple[str, str, Any]:
     """Parse one ``section.key=value`` override; the value is read as TOML, else as a string."""
     if "=" not in text:

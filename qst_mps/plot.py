@@ -40,6 +40,32 @@ def electrons_label(config: dict) -> str:
     return state["pair"]
 
 
+def run_labels(runs) -> list[str]:
+    """One label per run that tells the runs apart: the electrons, then every configuration key
+    (and the backend) whose value is not the same in all of them; the file name when nothing
+    differs."""
+    from .config import differences
+
+    varying = sorted({key for run in runs[1:] for key in differences(runs[0].config, run.config)})
+    implied = {"state.pair", "state.electrons", "state.n_up", "state.n_down"}  # in the base
+    labels = []
+    for run in runs:
+        parts = [electrons_label(run.config)]
+        if len({r.backend for r in runs}) > 1:
+            parts.append(run.backend)
+        for key in varying:
+            if key not in implied:
+                section, name = key.split(".")
+                value = run.config[section][name]
+                parts.append(f"{name} = {value:.4g}" if isinstance(value, float)
+                             else f"{name} = {value}")
+        labels.append(", ".join(parts))
+    if len(set(labels)) < len(labels):
+        labels = [f"{label} ({run.config['output']['path'].split('/')[-1]})"
+                  for label, run in zip(labels, runs, strict=True)]
+    return labels
+
+
 def shade_packets(ax, config: dict) -> None:
     """Shade the intervals during which φ₁ and φ₂ are inside the spin chain (packets only)."""
     if config["state"].get("electrons") == "box":
@@ -213,24 +239,25 @@ def figure_for(paths, kind: str = "transfer"):
     runs = [load(p) for p in paths]
     if kind not in KINDS:
         raise ValueError(f"unknown figure kind {kind!r}; choose one of {', '.join(KINDS)}")
+    labels = run_labels(runs)
     if kind == "transfer":
         fig, ax = plt.subplots(figsize=(5, 3.5))
-        spin_transfer(ax, runs)
+        spin_transfer(ax, runs, labels=labels if len(runs) > 1 else None)
     elif kind in ("pairs", "density", "diagnostics"):
         fig, axes = plt.subplots(1, len(runs), figsize=(4.5 * len(runs), 3.5), squeeze=False)
-        for ax, run in zip(axes[0], runs, strict=True):
+        for ax, run, label in zip(axes[0], runs, labels, strict=True):
             draw = {"pairs": pair_probabilities, "density": density_map,
                     "diagnostics": diagnostics}[kind]
             draw(ax, run)
-            pair, terms = electrons_label(run.config), run.config["model"]["sd_terms"]
-            ax.set_title(f"{pair}, sd_terms = {terms}", fontsize=9)
+            ax.set_title(label if len(runs) > 1 else
+                         f"{label}, sd_terms = {run.config['model']['sd_terms']}", fontsize=9)
         if kind == "pairs":
             axes[0][0].legend(frameon=False, fontsize=8)
     else:
         columns = {"spacetime": 2, "moments": 2, "entanglement": 4}[kind]
         fig, axes = plt.subplots(len(runs), columns, figsize=(4.2 * columns, 3.3 * len(runs)),
                                  squeeze=False)
-        for row, run in zip(axes, runs, strict=True):
+        for row, run, label in zip(axes, runs, labels, strict=True):
             if kind == "spacetime":
                 density_map(row[0], run)
                 if "spin_density" in run:
@@ -243,7 +270,7 @@ def figure_for(paths, kind: str = "transfer"):
                 used = len(entanglement(row, run))
                 for ax in row[used:]:
                     ax.set_axis_off()
-            row[0].set_title(f"{electrons_label(run.config)}, {run.backend}", fontsize=9)
+            row[0].set_title(label if len(runs) > 1 else f"{label}, {run.backend}", fontsize=9)
         fig.text(0.01, 0.005, CAPTIONS[kind], fontsize=8, ha="left", va="bottom", wrap=True)
     fig.tight_layout(rect=(0, 0.04, 1, 1) if kind in CAPTIONS else None)
     return fig

@@ -301,3 +301,26 @@ def test_an_exact_run_says_its_memory_estimate_before_it_starts(tmp_path, capsys
     captured = capsys.readouterr()
     assert "note: the exact state has dimension 123,456 and needs ~2.0 GiB" in captured.err
     assert "123,456 needs ~2 GiB" in captured.out  # and in the summary
+
+
+def test_plots_of_several_runs_name_what_differs(tmp_path):
+    """Three θ files gave three identical "θ state" lines; the labels now carry the keys that
+    differ (checked on the matplotlib objects, not only that a figure is written)."""
+    from qst_mps.plot import figure_for
+
+    paths = []
+    for theta in (0.0, 0.7):
+        paths.append(tmp_path / f"theta{theta}.h5")
+        assert main(["run", *SMALL, "--set", "evolution.t_max=0.5", "--set", "state.pair=theta",
+                     "--set", f"state.theta={theta}", "-o", str(paths[-1])]) == 0
+    paths.append(tmp_path / "same.h5")
+    assert main(["run", *SMALL, "--set", "evolution.t_max=0.5", "--set", "state.pair=theta",
+                 "-o", str(paths[-1])]) == 0
+    figure = figure_for(paths[:2], "transfer")
+    labels = [t.get_text() for t in figure.axes[0].get_legend().get_texts()]
+    assert labels == ["theta, theta = 0", "theta, theta = 0.7"]
+    titles = [ax.get_title() for ax in figure_for(paths[:2], "pairs").axes]
+    assert titles == labels
+    same = figure_for([paths[0], paths[2]], "transfer")  # nothing differs: the file names
+    labels = [t.get_text() for t in same.axes[0].get_legend().get_texts()]
+    assert labels == ["theta (theta0.0.h5)", "theta (same.h5)"]
