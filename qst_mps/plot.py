@@ -204,10 +204,21 @@ def entanglement(axes, run):
 
 
 def diagnostics(ax, run):
-    """MPS numerics against time: maximal bond dimension, and accumulated truncation error on
-    a second (log) axis."""
+    """Numerics against time. mps: the largest bond dimension, and the accumulated truncation
+    error on a second (log) axis. exact: the drifts of the conserved norm, energy and S_z
+    (log), which show the propagator's accuracy."""
     if "chi_max_bond" not in run:
-        raise ValueError("diagnostics need an mps result file (chi_max_bond, truncation_error)")
+        for name, values, style in (("|norm − 1|", run["norm"] - 1, "o-"),
+                                    ("|E − E(0)| (eV)", run["energy"] - run["energy"][0], "s--"),
+                                    ("|S_z − S_z(0)| (ħ)",
+                                     run["S_z_total"] - run["S_z_total"][0], "^:")):
+            drift = np.abs(values)
+            ax.semilogy(run["time"], np.where(drift > 0, drift, np.nan), style, ms=3,
+                        label=name)
+        ax.set_xlabel("time (fs)")
+        ax.set_ylabel("drift of a conserved quantity")
+        ax.legend(frameon=False, fontsize=7)
+        return ax
     ax.plot(run["time"], run["chi_max_bond"], "o-", ms=3, color="tab:blue")
     ax.set_xlabel("time (fs)")
     ax.set_ylabel(r"max bond dimension $\chi$", color="tab:blue")

@@ -321,6 +321,9 @@ def test_plots_of_several_runs_name_what_differs(tmp_path):
     assert labels == ["theta, theta = 0", "theta, theta = 0.7"]
     titles = [ax.get_title() for ax in figure_for(paths[:2], "pairs").axes]
     assert titles == labels
+    drifts = figure_for(paths[:1], "diagnostics").axes[0]  # exact: the conserved quantities
+    assert [t.get_text() for t in drifts.get_legend().get_texts()] == [
+        "|norm − 1|", "|E − E(0)| (eV)", "|S_z − S_z(0)| (ħ)"]
     same = figure_for([paths[0], paths[2]], "transfer")  # nothing differs: the file names
     labels = [t.get_text() for t in same.axes[0].get_legend().get_texts()]
     assert labels == ["theta (theta0.0.h5)", "theta (same.h5)"]
