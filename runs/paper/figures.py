@@ -76,6 +76,10 @@ def fig3(sweep, out):
                      f"sd_terms = {config['model']['sd_terms']}", fontsize=9)
         ax.set_yscale("log")
         ax.set_ylim(1e-4, 1.5)
+        if row < 2:  # the shared time axis is labelled once, under the bottom row
+            ax.set_xlabel("")
+        if column:
+            ax.set_ylabel("")
     axes[0][0].legend(frameon=False, fontsize=8)
     return fig
 
@@ -90,7 +94,8 @@ def fig4a(sweep, out):
     fine = np.linspace(0, 2 * np.pi, 400)
     ax.plot(fine / np.pi, fit["offset"] - fit["amplitude"] * np.cos(fine - fit["phase"]),
             color="0.4", lw=1,
-            label=f"fit: {fit['offset']:.4f} − {fit['amplitude']:.4f} cos(θ − {fit['phase']:.3f})")
+            label=f"fit: {fit['offset']:.4f} − {fit['amplitude']:.4f} cos(θ "
+                  f"{'−' if fit['phase'] >= 0 else '+'} {abs(fit['phase']):.3f})")
     ax.set_xlabel(r"$\theta/\pi$")
     ax.set_ylabel(r"$\Delta\sigma_z$ (plateau)")
     ax.legend(frameon=False, fontsize=8)
@@ -146,6 +151,9 @@ def main():
             fig = fig4b(done["fig4a"], out, done["fig2a"])
         else:
             fig = globals()[name](done[name], out)
+        if args.backend != "exact":  # say which backend made it (the titles name the figure)
+            fig.axes[0].set_title(f"{fig.axes[0].get_title()} ({args.backend} backend)",
+                                  fontsize=fig.axes[0].title.get_fontsize())
         fig.tight_layout()
         png = out / f"{name}.png"
         fig.savefig(png, dpi=150)
