@@ -327,3 +327,20 @@ def test_plots_of_several_runs_name_what_differs(tmp_path):
     same = figure_for([paths[0], paths[2]], "transfer")  # nothing differs: the file names
     labels = [t.get_text() for t in same.axes[0].get_legend().get_texts()]
     assert labels == ["theta (theta0.0.h5)", "theta (same.h5)"]
+
+
+def test_a_configuration_stored_by_an_earlier_version_builds_with_todays_defaults():
+    """A result file's config from before state.electrons and state.repeat existed (the keys
+    are taken out here) builds the same problem as today's full configuration."""
+    import numpy as np
+
+    from qst_mps.config import resolve
+    from qst_mps.problem import build
+
+    config = resolve()
+    old = {section: dict(table) for section, table in config.items()}
+    for key in ("electrons", "repeat", "spacing", "box", "n_up", "n_down", "box_depth"):
+        del old["state"][key]
+    then, now = build(old), build(config)
+    assert then.n_electrons == now.n_electrons == 2
+    assert np.array_equal(np.array(then.electrons.packets), np.array(now.electrons.packets))
