@@ -143,7 +143,7 @@ def _sweep(args) -> int:
 
     sweep = sweeps.load(args.sweep, args.folder, args.set)
     for text in sweep.notes:
-        print(f"qst-mps: note: {text}", file=sys.stderr)
+        _note(text)
     if args.status:
         tally = sweeps.counts(sweep)
         print(", ".join(f"{n} {status}" for status, n in tally.items()))
@@ -225,8 +225,9 @@ def _compare(args) -> int:
 
     a, b = results.load(args.a), results.load(args.b)
     for key in differences(a.config, b.config):
-        _note(f"the runs differ in {key}: {a.config[key.split('.')[0]].get(key.split('.')[1])!r}"
-              f" against {b.config[key.split('.')[0]].get(key.split('.')[1])!r}")
+        section, name = key.split(".")
+        _note(f"the runs differ in {key}: {a.config[section].get(name)!r} against "
+              f"{b.config.get(section, {}).get(name)!r}")
     # the output times the two runs share (a partial run against a complete one, or other grids)
     shared_a = np.nonzero(np.isclose(a["time"][:, None], b["time"][None, :], rtol=0,
                                      atol=1e-9).any(axis=1))[0]

@@ -27,7 +27,6 @@ from .safeguards.signals import INTERRUPTED, Interrupted, StopRequest  # noqa: F
 ELAPSED = "elapsed_wall_time"
 
 
-
 def physical_memory() -> int:
     """Bytes of physical memory of this machine."""
     return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
