@@ -84,9 +84,20 @@ def _axes(config: dict, n_up_values: int) -> dict:
     }
 
 
-def _second_axis(name: str, dims: tuple) -> tuple:
-    """A matrix over local spins gets two axes of its own (netCDF names each axis once)."""
-    return ("local_spin", "local_spin_k") if name == "local_mutual_information" else dims
+def _description(name: str) -> tuple | None:
+    """(units, long_name, axes after time) of a dataset, from the observable registry; None
+    for datasets it does not describe. A matrix over local spins gets two axes of its own
+    (netCDF names each axis once)."""
+    from .observables import REGISTRY
+
+    if name == "elapsed_wall_time":
+        return "s", "wall time since the run started", ()
+    if name not in REGISTRY:
+        return None
+    entry = REGISTRY[name]
+    dims = (("local_spin", "local_spin_k") if name == "local_mutual_information"
+            else entry.dims)
+    return entry.units, entry.long_name, dims
 
 
 def describe(f, config: dict) -> None:
@@ -94,8 +105,6 @@ def describe(f, config: dict) -> None:
     the observable registry knows, and HDF5 dimension scales (``time`` and the axes of
     :func:`_axes`) attached to their axes, so that netCDF readers (xarray with h5netcdf) see
     labelled coordinates instead of anonymous dimensions."""
-    from .observables import REGISTRY
-
     if "time" not in f:
         return
     f["time"].attrs.update(units="fs", long_name="time")
@@ -107,18 +116,13 @@ def describe(f, config: dict) -> None:
             scales[axis] = f.create_dataset(axis, data=values)
             scales[axis].attrs["long_name"] = meaning
             scales[axis].make_scale(axis)
-    extra = {"elapsed_wall_time": ("s", "wall time since the run started", ())}
     for name, dataset in f.items():
         if name in scales or name == "time" or not isinstance(dataset, h5py.Dataset):
             continue
-        if name in REGISTRY:
-            entry = REGISTRY[name]
-            units, long_name, dims = entry.units, entry.long_name, entry.dims
-        elif name in extra:
-            units, long_name, dims = extra[name]
-        else:
+        described = _description(name)
+        if described is None:
             continue
-        dims = _second_axis(name, dims)
+        units, long_name, dims = described
         dataset.attrs.update(units=units, long_name=long_name)
         if dataset.ndim != 1 + len(dims) or dataset.shape[0] != f["time"].shape[0]:
             continue
@@ -215,7 +219,6 @@ class Results(dict):
             import xarray
         except ImportError:
             raise ImportError("to_xarray needs xarray: pip install 'qst_mps[xarray]'") from None
-        from .observables import REGISTRY
 
         ups = self["electron_up_probabilities"].shape[1] if "electron_up_probabilities" in self \
             else 0
@@ -225,12 +228,12 @@ class Results(dict):
         for name, values in self.items():
             if name == "time":
                 continue
-            if name in REGISTRY:
-                entry = REGISTRY[name]
-                dims, attrs = _second_axis(name, entry.dims), {"units": entry.units,
-                                                                "long_name": entry.long_name}
+            described = _description(name)
+            if described is None:
+                dims, attrs = (), {}
             else:
-                dims, attrs = (), {"units": "s"} if name == "elapsed_wall_time" else {}
+                units, long_name, dims = described
+                attrs = {"units": units, "long_name": long_name}
             if values.ndim != 1 + len(dims):
                 dims = tuple(f"{name}_axis{k}" for k in range(1, values.ndim))
             for axis in dims:
