@@ -288,18 +288,9 @@ def slurm_scripts(sweep: Sweep, time_limit: str = "02:00:00", memory: str = "4G"
     """
     n = len(sweep.configs)
     size = max_size or max_array_size()
-    scripts = []
-    for first in range(0, n, size):
-        count = min(size, n - first)
-        scripts.append(_slurm_script(sweep, first, count, time_limit, memory, extra,
-                                     len(range(0, n, size)) > 1))
-    return scripts
-
-
-def slurm_script(sweep: Sweep, time_limit: str = "02:00:00", memory: str = "4G",
-                 extra: list[str] | None = None) -> str:
-    """The single job-array script of a sweep that fits in one array."""
-    return _slurm_script(sweep, 0, len(sweep.configs), time_limit, memory, extra, False)
+    return [_slurm_script(sweep, first, min(size, n - first), time_limit, memory, extra,
+                          part=n > size)
+            for first in range(0, n, size)]
 
 
 def _slurm_script(sweep, first, count, time_limit, memory, extra, part) -> str:
