@@ -5,7 +5,7 @@ docs/physics.md); root attributes
 ``config`` (resolved configuration, JSON), ``backend``, ``qst_mps_version``, ``status``
 ("running" | "complete") and ``electron_spin``; the group ``checkpoint`` holds what a run needs
 to continue (the backend's ``save_state``: arrays, or a TeNPy MPS), in ``tenpy.tools.hdf5_io``'s
-format.
+format (arrays and numbers are written and read here in that format, without TeNPy).
 
 Every write goes to a temporary file in the same folder, is flushed and fsynced, then moved over
 the old file with ``os.replace``: a reader, or a run killed at any moment, sees either the old
@@ -35,13 +35,57 @@ from .config import ConfigError
 
 
 def _hdf5_io():
-    """TeNPy's hdf5_io (checkpoints), imported through the mps package, which sets TeNPy's
-    optimisation level first."""
+    """TeNPy's hdf5_io (checkpoints holding an MPS), imported through the mps package, which
+    sets TeNPy's optimisation level first."""
     from tenpy.tools import hdf5_io
 
     from . import mps  # noqa: F401
 
     return hdf5_io
+
+
+PLAIN_TYPES = {float: "float", int: "int", bool: "bool", np.float64: "np.float64",
+               np.int64: "np.int64"}
+"""Scalars a checkpoint of arrays holds, with the ``type`` attribute TeNPy's hdf5_io gives them."""
+
+
+def _is_plain(value) -> bool:
+    """Whether ``value`` is a dict (str keys) of arrays and :data:`PLAIN_TYPES`, nested."""
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _is_plain(v) for k, v in value.items())
+    if isinstance(value, np.ndarray):
+        return value.dtype != object
+    return type(value) in PLAIN_TYPES
+
+
+def _save_plain(parent: h5py.Group, name: str, value) -> None:
+    """Write a :func:`_is_plain` value exactly as TeNPy's ``hdf5_io.save_to_hdf5`` does (type
+    attributes 'simple_dict', 'array', 'float', …), without importing TeNPy: an exact run's
+    checkpoint, so that such a run never loads TeNPy (tests/test_results_cli.py checks both
+    directions against hdf5_io)."""
+    if isinstance(value, dict):
+        group = parent.create_group(name)
+        group.attrs["type"] = "simple_dict"
+        for key, item in value.items():
+            _save_plain(group, key, item)
+        return
+    dataset = parent.create_dataset(name, data=value)
+    dataset.attrs["type"] = "array" if isinstance(value, np.ndarray) else PLAIN_TYPES[type(value)]
+
+
+def _load_plain(item):
+    """Read what :func:`_save_plain` (or hdf5_io, for such values) wrote; None if ``item``
+    holds anything else (an MPS), which hdf5_io must read."""
+    kind = item.attrs.get("type")
+    if kind == "simple_dict" and isinstance(item, h5py.Group):
+        out = {key: _load_plain(value) for key, value in item.items()}
+        return None if any(v is None for v in out.values()) else out
+    if not isinstance(item, h5py.Dataset):
+        return None
+    if kind == "array":
+        return item[()]
+    readers = {name: cls for cls, name in PLAIN_TYPES.items()}
+    return readers[kind](item[()]) if kind in readers else None
 
 
 class DamagedFile(ConfigError):
@@ -162,7 +206,9 @@ def write(path: str | Path, results: dict, config: dict, backend: str, status: s
             f.attrs["electron_spin"] = config["model"]["electron_spin"]
             for key, value in (extra_attrs or {}).items():
                 f.attrs[key] = value
-            if checkpoint is not None:  # arrays, numbers, TeNPy MPS: TeNPy's hdf5 format
+            if checkpoint is not None and _is_plain(checkpoint):  # arrays and numbers
+                _save_plain(f, "checkpoint", checkpoint)
+            elif checkpoint is not None:  # with a TeNPy MPS: TeNPy's hdf5 format
                 _hdf5_io().save_to_hdf5(f, checkpoint, "checkpoint")
             f.flush()
             os.fsync(f.id.get_vfd_handle())
@@ -261,7 +307,9 @@ def load(path: str | Path, checkpoint: bool = False) -> Results:
                            and (k == "time" or not v.is_scale)})  # not the coordinates
             out.attrs = dict(f.attrs)
             if checkpoint and "checkpoint" in f:
-                out["checkpoint"] = _hdf5_io().load_from_hdf5(f, "checkpoint")
+                plain = _load_plain(f["checkpoint"])
+                out["checkpoint"] = (plain if plain is not None
+                                     else _hdf5_io().load_from_hdf5(f, "checkpoint"))
         out.config = json.loads(out.attrs["config"])
         out.backend = str(out.attrs["backend"])
         out.status = str(out.attrs["status"])

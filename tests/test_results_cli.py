@@ -3,6 +3,7 @@
 import json
 
 import h5py
+import numpy as np
 import pytest
 from conftest import assert_same_run
 
@@ -344,3 +345,48 @@ def test_a_configuration_stored_by_an_earlier_version_builds_with_todays_default
     then, now = build(old), build(config)
     assert then.n_electrons == now.n_electrons == 2
     assert np.array_equal(np.array(then.electrons.packets), np.array(now.electrons.packets))
+
+
+def test_an_exact_run_from_the_command_line_never_loads_tenpy(tmp_path):
+    """`qst-mps run` on the exact backend, checkpoint included, in a fresh process: TeNPy is not
+    imported (its import was most of a small run's start-up)."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from qst_mps.entry import main; "
+            f"status = main(['run', '-o', {str(tmp_path / 'r.h5')!r}, *{SMALL!r}, "
+            "'--set', 'evolution.backend=exact']); "
+            "print('loaded', [m for m in sys.modules if m.split('.')[0] == 'tenpy'])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.stdout.strip().splitlines()[-1] == "loaded []", out.stdout + out.stderr
+    assert qst_mps.load(tmp_path / "r.h5").status == "complete"
+
+
+@pytest.mark.parametrize("writer", ["qst_mps", "tenpy"])
+def test_checkpoints_of_arrays_are_tenpy_hdf5_io_files_both_ways(tmp_path, writer):
+    """A checkpoint of arrays and numbers is written and read without TeNPy, in TeNPy's
+    hdf5_io format: what one side writes the other reads back equal, with the same types
+    (reference: tenpy.tools.hdf5_io itself)."""
+    from tenpy.tools import hdf5_io
+
+    from qst_mps import results
+
+    checkpoint = {"backend": {"psi": np.arange(6) * (1 + 2j), "time": 2.5, "steps": 7,
+                              "flag": True, "nested": {"x": np.float64(0.25),
+                                                       "n": np.int64(3)}}}
+    with h5py.File(tmp_path / "c.h5", "w") as f:
+        if writer == "tenpy":
+            hdf5_io.save_to_hdf5(f, checkpoint, "checkpoint")
+        else:
+            assert results._is_plain(checkpoint)
+            results._save_plain(f, "checkpoint", checkpoint)
+    with h5py.File(tmp_path / "c.h5", "r") as f:
+        read = (results._load_plain(f["checkpoint"]) if writer == "tenpy"
+                else hdf5_io.load_from_hdf5(f, "checkpoint"))
+
+    def same(a, b):
+        if isinstance(a, dict):
+            return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
+        return type(a) is type(b) and np.array_equal(a, b)
+
+    assert same(read, checkpoint)
