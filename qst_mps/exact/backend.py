@@ -27,9 +27,8 @@ def krylov_dim(dim: int, budget: int = 2 * 2**30) -> int:
 def memory_estimate(problem) -> tuple[int, int]:
     """(total dimension, bytes the exact backend needs) for a problem's state."""
     dims = dimensions(problem)
-    # the Krylov basis, ~6 work vectors, ~7 nonzeros of H per row (value + column index), H
-    # twice: real for the observables, complex for the propagator (qst_mps/exact/propagate.py)
-    needed = sum(d * (16 * (krylov_dim(d) + 6) + (12 + 20) * 7) for d in dims)
+    # the Krylov basis, ~6 work vectors, ~7 nonzeros of H per row (value + column index)
+    needed = sum(d * (16 * (krylov_dim(d) + 6) + 12 * 7) for d in dims)
     return sum(dims), needed + BATCH_BYTES
 
 
@@ -65,6 +64,7 @@ class ExactBackend:
     """
 
     name = "exact"
+    cost_grows = False  # per simulated fs (qst_mps/forecast.py)
 
     def __init__(self, problem, tolerance: float = 1e-12, optional=()):
         self.problem = problem

@@ -8,10 +8,11 @@ A Krylov space adapts to that. One space of dimension 40 holds 1e-12 accuracy ov
 times inside a window are then built from the one Krylov basis in a single matrix product.
 Measured in ``runs/bench/exact_speed.py``.
 
-H is kept complex even when its entries are real: scipy's complex sparse × vector product took
-1.0 ms on the paper's singlet sector (dimension 119,600) where the real H on the vector's real and
-imaginary parts as two columns took 1.7 ms, and two real products 1.2 ms (one thread, same
-script).
+When H is real (no field along y), a complex vector is multiplied as two real products, one on
+its real part and one on its imaginary part: 1.2 ms on the paper's singlet sector (dimension
+119,600) against 1.7 ms for the real H on the two parts as a two-column array, and 1.0 ms for a
+complex copy of H, which would cost 8 more bytes per nonzero (3 GiB more for triplet_minus at
+L = 32) (one thread, one script).
 """
 
 from __future__ import annotations
@@ -25,6 +26,16 @@ from scipy.linalg import blas
 from scipy.special import jv
 
 from ..problem.geometry import HBAR
+
+
+def hermitian_product(H: sp.csr_matrix, v: np.ndarray) -> np.ndarray:
+    """H @ v for complex v; a real H is not converted to complex (see the module's text)."""
+    if not np.isrealobj(H.data):
+        return H @ v
+    out = np.empty_like(v)
+    out.real = H @ np.ascontiguousarray(v.real)
+    out.imag = H @ np.ascontiguousarray(v.imag)
+    return out
 
 
 class LanczosPropagator:
@@ -44,7 +55,7 @@ class LanczosPropagator:
 
     def __init__(self, H: sp.csr_matrix, tolerance: float = 1e-12, krylov_dim: int = 40,
                  batch_bytes: int = 256 * 2**20):
-        self.H = H.tocsr().astype(complex)
+        self.H = H.tocsr()
         self.tolerance = tolerance
         self.krylov_dim = max(4, min(krylov_dim, H.shape[0]))
         self.batch = max(1, batch_bytes // (16 * H.shape[0]))
@@ -63,7 +74,7 @@ class LanczosPropagator:
         np.divide(psi, norm, out=V[0])
         size = m
         for j in range(m):
-            w = self.H @ V[j]
+            w = hermitian_product(self.H, V[j])
             self.products += 1
             if j:
                 w = blas.zaxpy(V[j - 1], w, a=-beta[j - 1])
