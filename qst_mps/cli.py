@@ -46,8 +46,10 @@ def _parser() -> argparse.ArgumentParser:
     sweep.add_argument("--max-array-size", type=int, default=None,
                        help="with --slurm: the cluster's MaxArraySize (default: from scontrol, "
                             "else 1001); larger sweeps are split into several arrays")
-    sweep.add_argument("--time", default="02:00:00", help="with --slurm: time limit per point")
-    sweep.add_argument("--mem", default="4G", help="with --slurm: memory per point")
+    sweep.add_argument("--time", help="with --slurm: time limit per point (SLURM's format; "
+                       "default: from the largest point's estimate)")
+    sweep.add_argument("--mem", help="with --slurm: memory per point (SLURM's format, e.g. 4G; "
+                       "default: from the largest point's estimate)")
     sweep.add_argument("--status", action="store_true", help="count complete/running/failed points")
     sweep.add_argument("--task", type=int, help="run only point TASK (used by the job array)")
     sweep.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
@@ -171,6 +173,9 @@ def _sweep(args) -> int:
             scripts.append(script)
         print(f"{len(sweep.configs)} points; {len(scripts)} job array script"
               f"{'s' if len(scripts) > 1 else ''}: {', '.join(str(s) for s in scripts)}")
+        sized = [line.split(maxsplit=1)[1] for line in texts[0].splitlines()
+                 if line.startswith(("#SBATCH --time", "#SBATCH --mem", "# --time"))]
+        print("per point: " + ", ".join(sized))
         if args.dry_run:
             return 0
         if shutil.which("sbatch") is None:

@@ -277,23 +277,51 @@ def max_array_size() -> int:
     return MAX_ARRAY_SIZE
 
 
-def slurm_scripts(sweep: Sweep, time_limit: str = "02:00:00", memory: str = "4G",
+def slurm_resources(sweep: Sweep) -> tuple[str, str, str]:
+    """(time limit, memory, what they rest on) for the tasks of a sweep: the largest point's
+    estimate (qst_mps/estimate.py) with room to spare, 1.2× the memory (whole GiB) and 1.5× the
+    time plus 5 minutes (at least 15 minutes)."""
+    from .estimate import estimate
+
+    estimates = [estimate(config) for config in sweep.configs]
+    largest_memory = max(estimates, key=lambda e: e.memory)
+    longest = max(estimates, key=lambda e: e.seconds)
+    memory = f"{max(1, math.ceil(1.2 * largest_memory.memory / 2**30))}G"
+    basis = (f"largest memory {largest_memory.describe()}"
+             + ("" if longest is largest_memory else f"; longest {longest.describe()}"))
+    return slurm_time(max(15 * 60, 1.5 * longest.seconds + 5 * 60)), memory, basis
+
+
+def slurm_time(seconds: float) -> str:
+    """SLURM's [D-]HH:MM:SS for ``seconds`` (rounded up to a minute)."""
+    minutes = math.ceil(seconds / 60)
+    days, minutes = divmod(minutes, 24 * 60)
+    text = f"{minutes // 60:02d}:{minutes % 60:02d}:00"
+    return f"{days}-{text}" if days else text
+
+
+def slurm_scripts(sweep: Sweep, time_limit: str | None = None, memory: str | None = None,
                   extra: list[str] | None = None, max_size: int | None = None) -> list[str]:
     """SLURM job-array scripts, one task per point, each running ``qst-mps sweep --task``; a
     sweep with more points than the cluster's MaxArraySize (indices 0 … max_size − 1) is split
     into several arrays, the task of array k running point k·max_size + SLURM_ARRAY_TASK_ID.
 
-    The job asks for SIGTERM two minutes before its time limit; a task stopped that way writes
-    its checkpoint, exits with status 75, and requeues itself to resume.
+    ``time_limit`` and ``memory`` (SLURM's formats) default to :func:`slurm_resources`. The job
+    asks for SIGTERM two minutes before its time limit; a task stopped that way writes its
+    checkpoint, exits with status 75, and requeues itself to resume.
     """
+    basis = "given"
+    if time_limit is None or memory is None:
+        estimated_time, estimated_memory, basis = slurm_resources(sweep)
+        time_limit, memory = time_limit or estimated_time, memory or estimated_memory
     n = len(sweep.configs)
     size = max_size or max_array_size()
     return [_slurm_script(sweep, first, min(size, n - first), time_limit, memory, extra,
-                          part=n > size)
+                          part=n > size, basis=basis)
             for first in range(0, n, size)]
 
 
-def _slurm_script(sweep, first, count, time_limit, memory, extra, part) -> str:
+def _slurm_script(sweep, first, count, time_limit, memory, extra, part, basis) -> str:
     logs = sweep.folder / "slurm"
     task = f"$((SLURM_ARRAY_TASK_ID + {first}))" if first else "$SLURM_ARRAY_TASK_ID"
     command = [sys.executable, "-m", "qst_mps", "sweep", str(sweep.source.resolve()),
@@ -315,6 +343,7 @@ def _slurm_script(sweep, first, count, time_limit, memory, extra, part) -> str:
         "#SBATCH --requeue",
         f"#SBATCH --output={logs.resolve()}/%A_%a.out",
         *[f"#SBATCH {option}" for option in extra or []],
+        f"# --time and --mem: {basis}",
         "export OMP_NUM_THREADS=${SLURM_CPUS_PER_TASK:-1}",
         " ".join(shlex.quote(c) if not c.startswith("$") else f'"{c}"' for c in command) + " &",
         "child=$!",

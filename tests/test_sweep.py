@@ -110,3 +110,51 @@ def test_slurm_dry_run_writes_a_job_array(tmp_path, capsys):
     assert "--signal=B:TERM@120" in script and "scontrol requeue" in script
     assert '--task "$SLURM_ARRAY_TASK_ID"' in script
     assert subprocess.run(["bash", "-n", str(tmp_path / "s" / "sweep.sbatch")]).returncode == 0
+
+
+def _sbatch_value(script: str, option: str) -> str:
+    return next(line.split("=", 1)[1] for line in script.splitlines()
+                if line.startswith(f"#SBATCH --{option}="))
+
+
+def _seconds(limit: str) -> int:
+    days, _, clock = limit.rpartition("-")
+    hours, minutes, seconds = (int(v) for v in clock.split(":"))
+    return int(days or 0) * 86400 + hours * 3600 + minutes * 60 + seconds
+
+
+def test_slurm_jobs_are_sized_from_the_estimates_of_their_points(tmp_path, capsys):
+    """Without --time and --mem the job asks for what its largest point needs
+    (qst_mps/estimate.py): at least the peak memory and wall time each point is measured to take
+    here (each run alone in a child process, its own rusage), more memory for a sweep with a
+    larger exact point, and what the command line gives when it gives it."""
+    import os
+    import sys
+    import time
+
+    small = write(tmp_path, '"state.pair" = ["singlet", "triplet_minus"]\n'
+                            '"evolution.backend" = ["exact"]\n', "small.toml")
+    assert main(["sweep", str(small), "--slurm", "--dry-run"]) == 0
+    script = (tmp_path / "small" / "sweep.sbatch").read_text()
+    assert "per point: --time=" in capsys.readouterr().out
+    memory = int(_sbatch_value(script, "mem").removesuffix("G")) * 2**30
+    limit = _seconds(_sbatch_value(script, "time"))
+    for task in range(2):
+        started = time.perf_counter()
+        child = subprocess.Popen([sys.executable, "-m", "qst_mps", "sweep", str(small),
+                                  "--task", str(task)], stdout=subprocess.DEVNULL)
+        _, status, usage = os.wait4(child.pid, 0)
+        assert os.waitstatus_to_exitcode(status) == 0
+        assert usage.ru_maxrss * 1024 < memory
+        assert time.perf_counter() - started < limit
+
+    larger = tmp_path / "larger.toml"
+    larger.write_text(small.read_text().replace('"state.pair" = ["singlet", "triplet_minus"]',
+                                                '"state.pair" = ["singlet", "triplet_minus"]\n'
+                                                '"model.N" = [24, 200]\n"model.L" = [2, 6]'))
+    assert main(["sweep", str(larger), "--slurm", "--dry-run"]) == 0
+    script = (tmp_path / "larger" / "sweep.sbatch").read_text()
+    assert int(_sbatch_value(script, "mem").removesuffix("G")) * 2**30 > memory
+    assert main(["sweep", str(larger), "--slurm", "--dry-run", "--mem", "3G"]) == 0
+    script = (tmp_path / "larger" / "sweep.sbatch").read_text()
+    assert _sbatch_value(script, "mem") == "3G" and _sbatch_value(script, "time") != ""
