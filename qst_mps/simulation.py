@@ -16,6 +16,7 @@ import numpy as np
 from . import observables
 from . import results as result_files
 from .config import ConfigError
+from .forecast import Forecast
 from .problem import Problem
 from .problem import build as build_problem
 from .safeguards import health
@@ -207,13 +208,13 @@ def _simulate(config, path, progress, resume, refresh):
         if progress:
             from tqdm import tqdm
 
-            # simulated time in fs; the estimate follows the recent pace (smoothing 0.7:
-            # an mps step grows dearer as the bond dimension grows, so the average pace
-            # since the start promised too little)
+            # counts simulated fs; the time left comes from the growth of the cost per fs
+            # (qst_mps/forecast.py), not from tqdm's pace, which promised mps runs too little
             bar = tqdm(total=float(all_times[-1]), initial=float(done[-1]) if done else 0.0,
-                       desc=backend.name, dynamic_ncols=True, smoothing=0.7,
+                       desc=backend.name, dynamic_ncols=True, postfix="time left ?",
                        bar_format="{desc}: {percentage:3.0f}%|{bar}| {n:.4g}/{total:.4g} fs "
-                                  "simulated [{elapsed}<{remaining}]")
+                                  "simulated [{elapsed}{postfix}]")
+            forecast = Forecast(all_times[-1], grows=backend.cost_grows)
         for t in backend.evolve(remaining):
             try:
                 record = measure()
@@ -225,6 +226,10 @@ def _simulate(config, path, progress, resume, refresh):
             done.append(t)
             refresh()
             if bar is not None:
+                forecast.add(t, clock.perf_counter())
+                left = forecast.remaining()
+                if left is not None:
+                    bar.set_postfix_str(f"time left ~{bar.format_interval(left)}", refresh=False)
                 bar.update(float(t) - bar.n)
             if stop.signal is not None:
                 save("running")

@@ -390,3 +390,28 @@ def test_checkpoints_of_arrays_are_tenpy_hdf5_io_files_both_ways(tmp_path, write
         return type(a) is type(b) and np.array_equal(a, b)
 
     assert same(read, checkpoint)
+
+
+def test_the_time_left_follows_a_cost_that_grows_with_time():
+    """A run whose cost per fs grows linearly (an mps run's window, docs/scaling.md): halfway,
+    the forecast equals the analytic ∫_t^T (a + b s) ds, where the average pace would promise a
+    third of it; with ``grows=False`` (the exact backend's batches) it is the recent pace."""
+    from qst_mps.forecast import Forecast
+
+    a, b, T = 0.2, 0.05, 100.0  # s per fs, s per fs², fs
+
+    def wall(t):
+        return 3.0 + a * t + b * t * t / 2
+
+    forecast = Forecast(T)
+    assert forecast.remaining() is None
+    for t in np.arange(0.5, 50.01, 0.5):
+        forecast.add(t, wall(t))
+    exact = wall(T) - wall(50.0)
+    assert forecast.remaining() == pytest.approx(exact, rel=1e-6)
+    average_pace = (wall(50.0) - wall(0.5)) / 49.5 * 50.0
+    assert average_pace < 0.5 * exact
+    flat = Forecast(T, grows=False)
+    for t in np.arange(0.5, 50.01, 0.5):
+        flat.add(t, 2.0 * t)
+    assert flat.remaining() == pytest.approx(100.0)

@@ -47,6 +47,7 @@ class MPSBackend:
     """
 
     name = "mps"
+    cost_grows = True  # per simulated fs: the window and the bond dimension grow (forecast.py)
     #: The integrator of runs built without one (by the command line and sweeps); None: TEBD
     #: where it applies, else TDVP.
     default_integrator: str | None = None
