@@ -213,8 +213,19 @@ def run_local(sweep: Sweep, workers: int = 1, progress: bool = True) -> dict[str
     return counts(sweep)
 
 
+def _note_worker(pids) -> None:
+    """Pool initializer: tell the parent this worker's process id."""
+    import os
+
+    pids.put(os.getpid())
+
+
 def _run_in_pool(jobs: list, workers: int, bar) -> None:
-    """Run ``jobs`` in worker processes; a signal stops the pool instead of draining it."""
+    """Run ``jobs`` in worker processes; a signal stops the pool instead of draining it: the
+    workers (their ids come through a queue the pool's initializer fills) get SIGTERM, so that
+    running points write their checkpoints."""
+    import multiprocessing
+    import os
     import signal
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
@@ -223,7 +234,10 @@ def _run_in_pool(jobs: list, workers: int, bar) -> None:
     stop = []
     handlers = {s: signal.signal(s, lambda signum, frame: stop.append(signum))
                 for s in (signal.SIGTERM, signal.SIGINT)}
-    pool = ProcessPoolExecutor(workers)
+    context = multiprocessing.get_context()
+    pids = context.SimpleQueue()
+    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_note_worker,
+                               initargs=(pids,))
     queue, running = list(jobs), set()
     try:
         while (queue or running) and not stop:
@@ -237,9 +251,11 @@ def _run_in_pool(jobs: list, workers: int, bar) -> None:
         if stop:
             raise Interrupted(f"sweep stopped by signal {stop[0]}")
     except Interrupted:
-        for process in list(pool._processes.values()):  # running points: checkpoint and stop
-            if process.is_alive():
-                process.terminate()
+        while not pids.empty():  # running points: checkpoint and stop
+            try:
+                os.kill(pids.get(), signal.SIGTERM)
+            except ProcessLookupError:
+                pass
         raise
     finally:
         pool.shutdown(wait=True, cancel_futures=True)

@@ -10,7 +10,6 @@ fingerprint here. The installed version only matters through these sources: a Te
 that leaves them alone passes.
 """
 
-import concurrent.futures
 import hashlib
 import inspect
 
@@ -37,11 +36,3 @@ def test_the_copied_tenpy_methods_are_unchanged(reached):
     assert fingerprint == REACHED[reached], (
         f"TeNPy's {method.__qualname__} is not the one {copy} was copied from; "
         "compare the two and update the copy (see this file's docstring)")
-
-
-def test_the_process_pool_still_lists_its_processes():
-    """qst_mps/sweep.py signals the running points of a local sweep through the pool's
-    ``_processes`` (the standard library offers no public handle to them)."""
-    with concurrent.futures.ProcessPoolExecutor(max_workers=1) as pool:
-        pool.submit(int, 1).result()
-        assert isinstance(pool._processes, dict) and pool._processes
