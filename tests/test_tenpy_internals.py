@@ -36,3 +36,42 @@ def test_the_copied_tenpy_methods_are_unchanged(reached):
     assert fingerprint == REACHED[reached], (
         f"TeNPy's {method.__qualname__} is not the one {copy} was copied from; "
         "compare the two and update the copy (see this file's docstring)")
+
+
+@pytest.mark.parametrize("conserve_sz, conserve", [(True, True), (False, True), (False, False)])
+def test_the_grouped_site_keeps_the_fermions_jordan_wigner_string(conserve_sz, conserve):
+    """Each local spin is grouped with its conduction site (TeNPy's ``GroupedSite`` of a fermion
+    and a spin site, whose Jordan–Wigner parities differ: the case of TeNPy PR 630, merged as
+    PR 646 after 1.1.1). Whatever TeNPy does there, the grouped site's JW must be the fermion's
+    JW times the spin's identity, and its creation operators must carry the spin's identity
+    (reference: numpy's kron of the separate sites' matrices)."""
+    import numpy as np
+    from conftest import small
+
+    from qst_mps.mps.model import SpinTransferChain
+    from qst_mps.problem import build
+
+    problem = build(small())
+    chain = SpinTransferChain(problem.model, conserve_sz=conserve_sz, conserve=conserve)
+    grouped = chain.lat.mps_sites()[chain.spin_sites[0]]
+    fermion, spin = grouped.sites
+
+    def dense(site, name):
+        return site.get_op(name).to_ndarray()
+
+    # the grouped basis, ordered by charge, as positions in the kron product (from the labels
+    # "<fermion state>_f <spin state>_s")
+    order = np.zeros(grouped.dim, int)
+    for label, index in grouped.state_labels.items():
+        f_label, s_label = label.split(" ")
+        order[index] = (fermion.state_labels[f_label.removesuffix("_f")] * spin.dim
+                        + spin.state_labels[s_label.removesuffix("_s")])
+
+    def kron(a, b):
+        return np.kron(a, b)[np.ix_(order, order)]
+
+    identity = np.eye(spin.dim)
+    assert np.allclose(dense(grouped, "JW"), kron(dense(fermion, "JW"), identity))
+    for name in ("Cu", "Cdd", "Nu"):
+        assert np.allclose(dense(grouped, name + "f"), kron(dense(fermion, name), identity))
+    assert np.allclose(dense(grouped, "Szs"), kron(np.eye(fermion.dim), dense(spin, "Sz")))
