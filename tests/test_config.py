@@ -85,8 +85,6 @@ def test_resolved_configuration_resolves_to_itself():
         ({"state": {"electrons": "box", "box": [95, 105], "n_up": 1}}, "state.box"),  # on spins
         ({"state": {"electrons": "box", "box": [5], "n_up": 1}}, "state.box"),
         ({"state": {"electrons": "box", "box": [0, 9]}}, "state.n_up"),  # no electron
-        ({"state": {"electrons": "box", "box": [0, 9], "n_up": 1, "n_down": 1},
-          "model": {"U": 1.0}}, "model.U"),  # correlated ground state
         ({"state": {"electrons": "box", "box": [0, 9], "n_up": 1},
           "evolution": {"t_max": "auto"}}, "evolution.t_max"),
         ({"state": {"electrons": "box", "box": [90, 99], "n_up": 5, "box_depth": 0.1}},

@@ -139,6 +139,9 @@ BOXES = {  # state, model: released boxes (state.electrons = "box"), N = 16, L =
     "two ↓ in a well, ring, potential": ({"n_down": 2, "box_depth": 3.0},
                                          {"boundary": "periodic", "potential": [[2, 3, 0.4]]}),
     "one ↑ on a Néel magnet, S = 1": ({"n_up": 1, "local": "neel"}, {"spin": 1.0}),
+    "two ↑ two ↓ correlated, hard walls, U": ({"n_up": 2, "n_down": 2}, {"U": 2.0}),
+    "one ↑ two ↓ correlated in a well, U": ({"n_up": 1, "n_down": 2, "box_depth": 2.5},
+                                            {"U": 1.2}),
 }
 
 

@@ -59,6 +59,12 @@ CASES = {  # (model, state, what makes the case)
                                     "n_down": 1}),
     "polarized box in a well, U": ({"U": 1.5}, {"electrons": "box", "box": [3, 6], "n_up": 3,
                                                 "box_depth": 4.0, "local": "down"}),
+    "correlated box (DMRG), ground magnet": ({"U": 2.0, "L": 4, "J_ex": -0.3, "D": 0.05},
+                                             {"electrons": "box", "box": [3, 6], "n_up": 2,
+                                              "n_down": 1, "local": "ground"}),
+    "correlated box in a well, U, Néel magnet": ({"U": 1.2}, {
+        "electrons": "box", "box": [2, 6], "n_up": 2, "n_down": 2, "box_depth": 2.5,
+        "local": "neel"}),
 }
 
 

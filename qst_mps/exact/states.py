@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse.linalg as sla
 
+from ..problem.electrons import BoxGround
 from ..problem.local_spins import (
     DEGENERACY,
     GroundSpins,
@@ -66,9 +67,43 @@ def determinants(packets: np.ndarray, sites: np.ndarray) -> np.ndarray:
     return np.linalg.det(packets[:, sites].transpose(1, 0, 2))
 
 
-def electron_amplitudes(electrons, block) -> np.ndarray:
+def box_ground_amplitudes(problem) -> np.ndarray:
+    """The correlated box (:class:`~qst_mps.problem.electrons.BoxGround`) by Lanczos in its
+    (n↑, n↓) sector with the local spins left out: amplitudes (C↑, C↓) in the block order.
+
+    Raises
+    ------
+    ConfigError
+        When its two lowest energies lie within ``BOX_DEGENERACY`` of each other.
+    """
+    from ..config import ConfigError
+    from ..problem.geometry import BOX_DEGENERACY
+
+    box, N = problem.electrons, problem.model.N
+    space = Space(N, 0, problem.model.spin, [(box.n_up, box.n_down, 0)])
+    H = matrix([p for t in box.terms for p in t.products()], space)
+    if space.dim <= 400:
+        energies, vectors = np.linalg.eigh(H.toarray())
+    else:
+        energies, vectors = sla.eigsh(H, k=2, which="SA", tol=1e-14)
+        order = np.argsort(energies)
+        energies, vectors = energies[order], vectors[:, order]
+    if space.dim > 1 and energies[1] - energies[0] < BOX_DEGENERACY:
+        raise ConfigError("state.n_up", f"the box's ground state with {box.n_up} ↑ and "
+                          f"{box.n_down} ↓ electrons is degenerate (gap "
+                          f"{energies[1] - energies[0]:.2g} eV); change the numbers or the box")
+    block = space.blocks[0]
+    return vectors[:, 0].reshape(len(block.up), len(block.down)).astype(complex)
+
+
+def electron_amplitudes(electrons, block, box_ground=None) -> np.ndarray:
     """Amplitudes (C↑, C↓) of the electrons on the ↑ ⊗ ↓ configurations of a block: for every
-    spin assignment, the sign of ordering its ↑ creators first, times two determinants."""
+    spin assignment, the sign of ordering its ↑ creators first, times two determinants; for a
+    correlated box, ``box_ground`` (:func:`box_ground_amplitudes`) on its own sector."""
+    if isinstance(electrons, BoxGround):
+        if (block.n_up, block.n_down) != (electrons.n_up, electrons.n_down):
+            return np.zeros((len(block.up), len(block.down)), dtype=complex)
+        return box_ground
     phi = np.array(electrons.packets)
     total = np.zeros((len(block.up), len(block.down)), dtype=complex)
     for spins, amplitude in electrons.spin_terms():
@@ -138,12 +173,14 @@ def initial_components(problem) -> list[tuple[Space, np.ndarray]]:
     """The normalized initial state: (space, vector) for each component with weight."""
     model = problem.model
     local = LocalAmplitudes(problem)
+    box_ground = (box_ground_amplitudes(problem) if isinstance(problem.electrons, BoxGround)
+                  else None)
     components = []
     for keys in component_keys(problem):
         space = Space(model.N, model.L, model.spin, keys)
         psi = np.zeros(space.dim, dtype=complex)
         for block in space.blocks:
-            electrons = electron_amplitudes(problem.electrons, block)
+            electrons = electron_amplitudes(problem.electrons, block, box_ground)
             if np.any(electrons):
                 psi[space.slice(block)] = np.kron(electrons.ravel(), local(block.m))
         components.append((space, psi))

@@ -166,3 +166,19 @@ class LocalSpinChain(CouplingModel, MPOModel):
         if shift:  # a constant (eV): keeps the excited-state search of DMRG away from E = 0
             self.add_onsite_term(shift, 0, "Id")
         MPOModel.__init__(self, lattice, self.calc_H_MPO())
+
+
+class ElectronChain(CouplingModel, MPOModel):
+    """The conduction electrons alone under ``terms`` (problem/terms.py), plus a constant
+    ``shift`` (eV): N ``SpinHalfFermionSite``s, for the ground state of a correlated box
+    (:class:`~qst_mps.problem.electrons.BoxGround`)."""
+
+    def __init__(self, N: int, terms, conserve_sz: bool, shift: float = 0.0):
+        site = SpinHalfFermionSite(cons_N="N", cons_Sz="Sz" if conserve_sz else None)
+        lattice = TrivialLattice([site] * N, bc_MPS="finite")
+        CouplingModel.__init__(self, lattice)
+        products = [p for term in terms for p in term.products()]
+        add_products(self, products, lambda op: (op.index, op.name))
+        if shift:
+            self.add_onsite_term(shift, 0, "Id")
+        MPOModel.__init__(self, lattice, self.calc_H_MPO())

@@ -11,8 +11,9 @@ from tenpy.algorithms.dmrg import TwoSiteDMRGEngine
 from tenpy.networks.mps import MPS
 
 from ..exact.basis import local_count
+from ..problem.electrons import BoxGround
 from ..problem.local_spins import DEGENERACY, PairedSpins, ProductSpins, degenerate_ground
-from .model import LocalSpinChain
+from .model import ElectronChain, LocalSpinChain
 
 #: DMRG of the local spins: tight enough that energies agree with Lanczos to ~1e-10 eV.
 DMRG_OPTIONS = {
@@ -120,10 +121,82 @@ def embed(chain, tensors) -> MPS:
     return psi
 
 
+def box_ground_tensors(problem, conserve_sz: bool, info: dict) -> list:
+    """DMRG ground state of a correlated box (:class:`~qst_mps.problem.electrons.BoxGround`)
+    on the conduction chain alone: per site, a dense (χL, χR) matrix for each of the states
+    'empty', 'up', 'down', 'full'; refused when a second DMRG run, orthogonal to the first,
+    finds it degenerate."""
+    from ..config import ConfigError
+    from ..problem.geometry import BOX_DEGENERACY
+
+    box, N = problem.electrons, problem.model.N
+    started = clock.perf_counter()
+    chain = ElectronChain(N, box.terms, conserve_sz)
+    sites = chain.lat.mps_sites()
+    occupied = np.argsort(-np.sum(np.abs(np.array(box.packets)) ** 2, axis=0), kind="stable")
+    labels = ["empty"] * N
+    for rank, x in enumerate(sorted(occupied[:max(box.n_up, box.n_down)])):
+        up, down = rank < box.n_up, rank < box.n_down
+        labels[x] = "full" if up and down else "up" if up else "down"
+    options = {**DMRG_OPTIONS, "max_N_sites_per_ring": N}
+    psi = MPS.from_product_state(sites, labels, bc="finite")
+    energy, psi = TwoSiteDMRGEngine(psi, chain, dict(options)).run()
+    shifted = ElectronChain(N, box.terms, conserve_sz, shift=-abs(energy) - 1.0)
+    excited = MPS.from_product_state(sites, labels, bc="finite")
+    gap_energy, _ = TwoSiteDMRGEngine(excited, shifted, dict(options),
+                                      orthogonal_to=[psi]).run()
+    gap = gap_energy + abs(energy) + 1.0 - energy
+    info.update({"box_energy": energy, "box_gap": gap, "box_chi": int(max(psi.chi)),
+                 "box_state_wall_time": clock.perf_counter() - started})
+    if gap < BOX_DEGENERACY:
+        raise ConfigError("state.n_up", f"the box's ground state with {box.n_up} ↑ and "
+                          f"{box.n_down} ↓ electrons is degenerate (gap {gap:.2g} eV); change "
+                          "the numbers or the box")
+    tensors = []
+    for x, site in enumerate(sites):
+        B = psi.get_B(x, form="B").transpose(["p", "vL", "vR"]).to_ndarray()
+        tensors.append({name: B[site.state_labels[name]]
+                        for name in ("empty", "up", "down", "full")})
+    return tensors
+
+
+def combine(chain, electron_tensors, spin_tensors) -> MPS:
+    """The MPS of the full chain from the electrons' tensors on the conduction chain alone and
+    the local spins' tensors: on every site the product of the two, the spins' bond carried
+    through the sites between spins (a spin is a boson: no sign)."""
+    sites = chain.lat.mps_sites()
+    position = {x: j for j, x in enumerate(chain.spin_sites)}
+    spin = chain.problem_model.spin
+    bond = 1
+    Bflat = []
+    for x, site in enumerate(sites):
+        electrons = electron_tensors[x]
+        if x in position:
+            spins = spin_tensors[position[x]]
+            bond = spins.shape[2]
+        else:
+            spins = np.eye(bond).reshape(1, bond, bond)
+        left, right = electrons["empty"].shape
+        B = np.zeros((site.dim, left * spins.shape[1], right * spins.shape[2]), dtype=complex)
+        for f_name, matrix in electrons.items():
+            for lowering in range(spins.shape[0]):
+                label = (f"{f_name}_f {spin_label(lowering, spin)}_s" if x in position
+                         else f_name)
+                B[site.state_labels[label]] = np.kron(matrix, spins[lowering])
+        Bflat.append(B)
+    psi = MPS.from_Bflat(sites, Bflat, bc="finite", permute=False, form=None)
+    psi.canonical_form()
+    return psi
+
+
 def initial_mps(chain, problem) -> tuple[MPS, dict]:
     """The initial MPS: the local-spin state embedded, then each electron unit
-    U = Σ w[s…] c†_{φ1 s1} … applied as a sum of creation-MPO products. Returns (MPS, info)."""
+    U = Σ w[s…] c†_{φ1 s1} … applied as a sum of creation-MPO products; or a correlated box's
+    DMRG ground state beside the local spins' state. Returns (MPS, info)."""
     tensors, info = local_tensors(problem, chain.conserve_sz)
+    if isinstance(problem.electrons, BoxGround):
+        electrons = box_ground_tensors(problem, chain.conserve_sz, info)
+        return combine(chain, electrons, tensors), info
     base = embed(chain, tensors)
     names = ("u", "d")
     total = base

@@ -9,7 +9,9 @@ vacuum, so it is antisymmetric, and the norm is taken after antisymmetrizing (pa
 The paper's pair is one unit of two packets, a single electron one unit of one packet.
 
 A released box at U = 0 (or fully polarized) is a Slater determinant: one unit per electron, whose
-"packet" is one of the box's lowest orbitals, with a definite spin.
+"packet" is one of the box's lowest orbitals, with a definite spin. A box holding both spins at
+U ≠ 0 has a correlated ground state, no single determinant: :class:`BoxGround` describes it by
+the terms of its Hamiltonian, and each backend finds it (exact: Lanczos; mps: DMRG).
 """
 
 from __future__ import annotations
@@ -148,9 +150,76 @@ def box_orbitals(model, box, depth) -> tuple[np.ndarray, np.ndarray]:
     return orbitals, energies
 
 
-def box_state(model, box, depth, n_up: int, n_down: int) -> Packets:
-    """The box's ground state at U = 0: the n_up and n_down lowest orbitals filled, ↑ first."""
+#: Potential (eV) that shuts the sites outside a hard-walled box (``depth = 'inf'``) in the
+#: many-body ground-state search: no bond leaves the box either, so no amplitude gets out.
+WALL = 1e3
+
+
+@dataclass(frozen=True)
+class BoxGround:
+    """The ground state of ``n_up`` ↑ and ``n_down`` ↓ electrons of the Hamiltonian ``terms``
+    (the electrons alone: the model's hopping, potential and U, with the box's well or walls).
+
+    ``packets`` are the U = 0 orbitals it would fill: where the electrons are, for estimates and
+    checks, not the state.
+    """
+
+    terms: tuple
+    n_up: int
+    n_down: int
+    packets: tuple
+
+    @property
+    def n_electrons(self) -> int:
+        return self.n_up + self.n_down
+
+    def n_down_values(self) -> set:
+        return {self.n_down}
+
+    def norm_squared(self) -> float:
+        """A ground state never vanishes."""
+        return 1.0
+
+
+def box_terms(model, box, depth) -> tuple:
+    """The terms of the box's many-body Hamiltonian: the model's hopping (inside the box only,
+    with hard walls), its potential plus the well (−depth on the box's sites) or, with hard
+    walls, :data:`WALL` outside, and its U."""
+    from .terms import Hopping, Hubbard, Potential
+
+    first, last = box
+    inside = range(first, last + 1)
+    V = np.zeros(model.N)
+    terms = []
+    for term in model.electron_terms():
+        if isinstance(term, Hopping):
+            bonds = term.bonds
+            if depth == "inf":
+                bonds = tuple((x, y) for x, y in bonds if x in inside and y in inside)
+            terms.append(Hopping(term.t, bonds))
+        elif isinstance(term, Potential):
+            for x, value in term.values:
+                V[x] += value
+        elif isinstance(term, Hubbard):
+            terms.append(term)
+    if depth == "inf":
+        V[[x for x in range(model.N) if x not in inside]] += WALL
+    else:
+        V[first:last + 1] -= depth
+    terms.append(Potential(tuple((x, float(v)) for x, v in enumerate(V) if v)))
+    return tuple(terms)
+
+
+def box_state(model, box, depth, n_up: int, n_down: int) -> Packets | BoxGround:
+    """The box's ground state: at U = 0, or with one spin only, the n_up and n_down lowest
+    orbitals filled, ↑ first; otherwise a :class:`BoxGround`."""
+    from .terms import Hubbard
+
     orbitals, _ = box_orbitals(model, box, depth)
+    correlated = any(isinstance(t, Hubbard) and t.U for t in model.terms)
+    if correlated and n_up and n_down:
+        filled = tuple(orbitals[:, k].astype(complex) for k in range(max(n_up, n_down)))
+        return BoxGround(box_terms(model, box, depth), n_up, n_down, filled)
     units = [PacketUnit((orbitals[:, k].astype(complex),), np.eye(2, dtype=complex)[s])
              for s, n in ((UP, n_up), (DOWN, n_down)) for k in range(n)]
     return Packets(tuple(units))
