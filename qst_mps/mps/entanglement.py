@@ -12,12 +12,14 @@ local spins' reduced density matrix.
 
 Cost: about L²/2 swaps, each an SVD of a (χ d) × (d χ) matrix, and no (2S+1)^L object; the
 bond between the spins and the rest holds at most the rank of ρ_spins. Singular values below
-1e-14 of the largest are dropped.
+1e-14 of the largest are dropped. The SVDs are TeNPy's ``svd_robust``: LAPACK's gesdd, and
+gesvd when gesdd does not converge (it failed once on the paper's singlet at chi ≈ 160).
 """
 
 from __future__ import annotations
 
 import numpy as np
+from tenpy.linalg.svd_robust import svd
 
 from ..quantum_info import entropy
 
@@ -27,7 +29,7 @@ DROP = 1e-14
 def _split(theta: np.ndarray, left_shape: tuple) -> tuple[np.ndarray, np.ndarray]:
     """theta (left…, right…) → U (left…, k), S V (k, right…), small singular values dropped."""
     rows = int(np.prod(left_shape))
-    U, S, V = np.linalg.svd(theta.reshape(rows, -1), full_matrices=False)
+    U, S, V = svd(theta.reshape(rows, -1), full_matrices=False)
     keep = S > DROP * S[0] if S.size else S > 0
     return (U[:, keep].reshape(*left_shape, -1),
             (S[keep, None] * V[keep]).reshape(-1, *theta.shape[len(left_shape):]))
@@ -96,7 +98,7 @@ def magnet_schmidt_values(psi, chain) -> np.ndarray:
         tensor = np.tensordot(tensors[k], back, axes=(2, 0))
         q, r = np.linalg.qr(tensor.reshape(tensor.shape[0], -1).T)
         back = r.T
-    return np.linalg.svd(carry @ back, compute_uv=False)
+    return svd(carry @ back, compute_uv=False)
 
 
 def magnet_entropy(psi, chain) -> float:
