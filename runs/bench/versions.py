@@ -26,10 +26,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def timed(command: list[str], env: dict) -> tuple[float, float]:
-    """(wall seconds, peak memory in MiB) of one process."""
+def timed(command: list[str], env: dict, cwd: str) -> tuple[float, float]:
+    """(wall seconds, peak memory in MiB) of one process, started in ``cwd``."""
     started = time.perf_counter()
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
+    process = subprocess.Popen(command, env=env, cwd=cwd, stdout=subprocess.DEVNULL,
                                stderr=subprocess.PIPE)
     _, status, usage = os.wait4(process.pid, 0)
     wall = time.perf_counter() - started
@@ -57,12 +57,15 @@ def main(argv=None) -> int:
             base = {**os.environ, "OMP_NUM_THREADS": "1"}
             envs = {"earlier": {**base, "PYTHONPATH": str(earlier)},
                     "now": {**base, "PYTHONPATH": str(ROOT)}}
+            # started in the scratch folder: `python -m` puts its working directory first on
+            # sys.path, ahead of PYTHONPATH, so a run started in a checkout would import that
+            # checkout's qst_mps for both versions
             for env in envs.values():  # warm-up: imports compiled, files cached
-                timed(command, env)
+                timed(command, env, scratch)
             results = {"earlier": [], "now": []}
             for run in range(args.runs):
                 for name, env in envs.items():
-                    results[name].append(timed(command, env))
+                    results[name].append(timed(command, env, scratch))
                     wall, mib = results[name][-1]
                     print(f"run {run + 1} {name:8s} {wall:8.2f} s {mib:8.0f} MiB", flush=True)
         finally:
