@@ -133,13 +133,14 @@ def test_trains_of_packets(train):
     assert ours["electron_up_probabilities"].shape[1] == ours["density"][0].sum().round() + 1
 
 
-BOXES = {  # state, model: released boxes (state.electrons = "box"), N = 16, L = 2
+BOXES = {  # state, model: released boxes (state.electrons = "box"), N = 16 unless given, L = 2
     "three ↑ on ↓ spins, hard walls, U": ({"n_up": 3, "local": "down"}, {"U": 1.5}),
     "two ↑ one ↓, hard walls": ({"n_up": 2, "n_down": 1}, {}),
     "two ↓ in a well, ring, potential": ({"n_down": 2, "box_depth": 3.0},
                                          {"boundary": "periodic", "potential": [[2, 3, 0.4]]}),
     "one ↑ on a Néel magnet, S = 1": ({"n_up": 1, "local": "neel"}, {"spin": 1.0}),
-    "two ↑ two ↓ correlated, hard walls, U": ({"n_up": 2, "n_down": 2}, {"U": 2.0}),
+    "two ↑ two ↓ correlated, hard walls, U, N = 12": ({"n_up": 2, "n_down": 2},
+                                                      {"U": 2.0, "N": 12}),
     "one ↑ two ↓ correlated in a well, U": ({"n_up": 1, "n_down": 2, "box_depth": 2.5},
                                             {"U": 1.2}),
 }
