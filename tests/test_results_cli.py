@@ -415,3 +415,14 @@ def test_the_time_left_follows_a_cost_that_grows_with_time():
     for t in np.arange(0.5, 50.01, 0.5):
         flat.add(t, 2.0 * t)
     assert flat.remaining() == pytest.approx(100.0)
+
+
+def test_the_progress_bar_counts_fs_and_says_the_time_left(capsys):
+    """The bar a run shows counts simulated fs and, from the fourth output on, gives the time
+    left from qst_mps/forecast.py."""
+    from conftest import small
+
+    simulate(small(evolution={"t_max": 4.0, "dt_out": 0.5}), progress=True)
+    shown = capsys.readouterr().err
+    assert "/4 fs simulated" in shown
+    assert "time left ?" in shown and "time left ~" in shown
