@@ -67,6 +67,16 @@ def determinants(packets: np.ndarray, sites: np.ndarray) -> np.ndarray:
     return np.linalg.det(packets[:, sites].transpose(1, 0, 2))
 
 
+def lowest(H) -> tuple[np.ndarray, np.ndarray]:
+    """The lowest eigenvalues (at least two, ascending, eV) and their vectors (columns) of a
+    Hermitian sparse H: dense below dimension 400, Lanczos (``eigsh``) above."""
+    if H.shape[0] <= 400:
+        return np.linalg.eigh(H.toarray())
+    energies, vectors = sla.eigsh(H, k=2, which="SA", tol=1e-14)
+    order = np.argsort(energies)
+    return energies[order], vectors[:, order]
+
+
 def box_ground_amplitudes(problem) -> np.ndarray:
     """The correlated box (:class:`~qst_mps.problem.electrons.BoxGround`) by Lanczos in its
     (n↑, n↓) sector with the local spins left out: amplitudes (C↑, C↓) in the block order.
@@ -82,12 +92,7 @@ def box_ground_amplitudes(problem) -> np.ndarray:
     box, N = problem.electrons, problem.model.N
     space = Space(N, 0, problem.model.spin, [(box.n_up, box.n_down, 0)])
     H = matrix([p for t in box.terms for p in t.products()], space)
-    if space.dim <= 400:
-        energies, vectors = np.linalg.eigh(H.toarray())
-    else:
-        energies, vectors = sla.eigsh(H, k=2, which="SA", tol=1e-14)
-        order = np.argsort(energies)
-        energies, vectors = energies[order], vectors[:, order]
+    energies, vectors = lowest(H)
     if space.dim > 1 and energies[1] - energies[0] < BOX_DEGENERACY:
         raise ConfigError("state.n_up", f"the box's ground state with {box.n_up} ↑ and "
                           f"{box.n_down} ↓ electrons is degenerate (gap "
@@ -132,12 +137,7 @@ def local_ground_state(problem) -> tuple[Space, np.ndarray, float]:
             else [(0, 0, m) for m in range(round(2 * S) * L + 1)])
     space = Space(model.N, L, S, keys)
     H = matrix([p for t in model.local_terms() for p in t.products()], space)
-    if space.dim <= 400:
-        energies, vectors = np.linalg.eigh(H.toarray())
-    else:
-        energies, vectors = sla.eigsh(H, k=2, which="SA", tol=1e-14)
-        order = np.argsort(energies)
-        energies, vectors = energies[order], vectors[:, order]
+    energies, vectors = lowest(H)
     if space.dim > 1 and energies[1] - energies[0] < DEGENERACY:
         raise degenerate_ground(energies[1] - energies[0], local.lowered, L * S)
     return space, vectors[:, 0], float(energies[0])

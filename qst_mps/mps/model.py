@@ -153,31 +153,17 @@ class SpinTransferChain(CouplingModel, MPOModel):
         return {"up_pairs": self.sum_mpo(up_pairs, 3), "S2": self.sum_mpo(spin_squared, 5)}
 
 
-class LocalSpinChain(CouplingModel, MPOModel):
-    """The local spins alone (their exchange, anisotropy and field), plus a constant ``shift``
-    (eV): L ``SpinSite``s, for the ground state of ``state.local = "ground"``."""
+class UniformChain(CouplingModel, MPOModel):
+    """N copies of one TeNPy ``site`` under operator ``products`` (problem/terms.py) whose
+    factors name that site's own operators at their index, plus a constant ``shift`` (eV) that
+    keeps DMRG's excited-state search away from E = 0. For the ground states found alone
+    before a run: the local spins (``SpinSite``s, their exchange, anisotropy and field) for
+    ``state.local = "ground"``, and a correlated box (``SpinHalfFermionSite``s, the box's
+    Hamiltonian, :class:`~qst_mps.problem.electrons.BoxGround`)."""
 
-    def __init__(self, model, conserve_sz: bool, shift: float = 0.0):
-        site = SpinSite(S=model.spin, conserve="Sz" if conserve_sz else None)
-        lattice = TrivialLattice([site] * model.L, bc_MPS="finite")
-        CouplingModel.__init__(self, lattice)
-        products = [p for term in model.local_terms() for p in term.products()]
-        add_products(self, products, lambda op: (op.index, op.name))
-        if shift:  # a constant (eV): keeps the excited-state search of DMRG away from E = 0
-            self.add_onsite_term(shift, 0, "Id")
-        MPOModel.__init__(self, lattice, self.calc_H_MPO())
-
-
-class ElectronChain(CouplingModel, MPOModel):
-    """The conduction electrons alone under ``terms`` (problem/terms.py), plus a constant
-    ``shift`` (eV): N ``SpinHalfFermionSite``s, for the ground state of a correlated box
-    (:class:`~qst_mps.problem.electrons.BoxGround`)."""
-
-    def __init__(self, N: int, terms, conserve_sz: bool, shift: float = 0.0):
-        site = SpinHalfFermionSite(cons_N="N", cons_Sz="Sz" if conserve_sz else None)
+    def __init__(self, site, N: int, products, shift: float = 0.0):
         lattice = TrivialLattice([site] * N, bc_MPS="finite")
         CouplingModel.__init__(self, lattice)
-        products = [p for term in terms for p in term.products()]
         add_products(self, products, lambda op: (op.index, op.name))
         if shift:
             self.add_onsite_term(shift, 0, "Id")

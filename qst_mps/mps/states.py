@@ -9,11 +9,12 @@ import time as clock
 import numpy as np
 from tenpy.algorithms.dmrg import TwoSiteDMRGEngine
 from tenpy.networks.mps import MPS
+from tenpy.networks.site import SpinHalfFermionSite, SpinSite
 
 from ..exact.basis import local_count
 from ..problem.electrons import BoxGround
 from ..problem.local_spins import DEGENERACY, PairedSpins, ProductSpins, degenerate_ground
-from .model import ElectronChain, LocalSpinChain
+from .model import UniformChain
 
 #: DMRG of the local spins: tight enough that energies agree with Lanczos to ~1e-10 eV.
 DMRG_OPTIONS = {
@@ -52,6 +53,26 @@ def _spread(L: int, lowered: int) -> list[int]:
     return [(j + 1) * lowered // L - j * lowered // L for j in range(L)]
 
 
+def ground_and_gap(chain, labels, perturb: bool = False) -> tuple[float, MPS, float]:
+    """DMRG (TeNPy's ``TwoSiteDMRGEngine``) ground state of ``chain(0.0)`` from the product
+    state ``labels``, and its gap to the next state: a second run, orthogonal to the first, on
+    ``chain(shift)`` with shift = −|E₀| − 1 eV, which keeps it away from E = 0 (``perturb``: start
+    it from a perturbed product state, when nothing is conserved). Returns (E₀, MPS, gap) in eV.
+    """
+    ground = chain(0.0)
+    sites = ground.lat.mps_sites()
+    options = {**DMRG_OPTIONS, "max_N_sites_per_ring": ground.lat.N_sites_per_ring}
+    psi = MPS.from_product_state(sites, labels, bc="finite")
+    energy, psi = TwoSiteDMRGEngine(psi, ground, dict(options)).run()
+    shift = -abs(energy) - 1.0
+    excited = MPS.from_product_state(sites, labels, bc="finite")
+    if perturb:
+        excited.perturb({"N_steps": 4, "trunc_params": {"chi_max": 4}}, close_1=False)
+    gap_energy, _ = TwoSiteDMRGEngine(excited, chain(shift), dict(options),
+                                      orthogonal_to=[psi]).run()
+    return energy, psi, gap_energy - shift - energy
+
+
 def ground_tensors(problem, conserve_sz: bool, info: dict) -> list:
     """DMRG ground state of the local spins alone (TeNPy's ``TwoSiteDMRGEngine``), refused when
     degenerate within :data:`~qst_mps.problem.local_spins.DEGENERACY` (a second DMRG run,
@@ -67,20 +88,13 @@ def ground_tensors(problem, conserve_sz: bool, info: dict) -> list:
     if not model.local_terms():  # H of the spins alone is zero: every state is a ground state
         raise degenerate_ground(0.0, lowered, L * S)
     conserve = conserve_sz and lowered is not None
-    chain = LocalSpinChain(model, conserve)
-    sites = chain.lat.mps_sites()
     lowerings = _spread(L, lowered if lowered is not None else 0)
     labels = [spin_label(lowering, S) for lowering in lowerings]
-    psi = MPS.from_product_state(sites, labels, bc="finite")
-    options = {**DMRG_OPTIONS, "max_N_sites_per_ring": chain.lat.N_sites_per_ring}
-    energy, psi = TwoSiteDMRGEngine(psi, chain, dict(options)).run()
-    shifted = LocalSpinChain(model, conserve, shift=-abs(energy) - 1.0)
-    excited = MPS.from_product_state(sites, labels, bc="finite")
-    if not conserve:
-        excited.perturb({"N_steps": 4, "trunc_params": {"chi_max": 4}}, close_1=False)
-    gap_energy, _ = TwoSiteDMRGEngine(excited, shifted, dict(options),
-                                      orthogonal_to=[psi]).run()
-    gap = gap_energy + abs(energy) + 1.0 - energy
+    site = SpinSite(S=S, conserve="Sz" if conserve else None)
+    products = [p for term in model.local_terms() for p in term.products()]
+    energy, psi, gap = ground_and_gap(
+        lambda shift: UniformChain(site, L, products, shift), labels, perturb=not conserve)
+    sites = psi.sites
     info.update({"ground_energy": energy, "ground_gap": gap,
                  "ground_chi": int(max(psi.chi)),
                  "ground_state_wall_time": clock.perf_counter() - started})
@@ -99,26 +113,8 @@ def ground_tensors(problem, conserve_sz: bool, info: dict) -> list:
 def embed(chain, tensors) -> MPS:
     """The MPS of the full chain: empty conduction sites, and the local spins' tensors on
     their sites (the bond index is carried through the empty sites between spins)."""
-    sites = chain.lat.mps_sites()
-    position = {x: j for j, x in enumerate(chain.spin_sites)}
-    spin = chain.problem_model.spin
-    bond = 1
-    Bflat = []
-    for x, site in enumerate(sites):
-        if x in position:
-            spin_tensor = tensors[position[x]]
-            B = np.zeros((site.dim, *spin_tensor.shape[1:]), dtype=complex)
-            for lowering in range(spin_tensor.shape[0]):
-                label = f"empty_f {spin_label(lowering, spin)}_s"
-                B[site.state_labels[label]] = spin_tensor[lowering]
-            bond = spin_tensor.shape[2]
-        else:
-            B = np.zeros((site.dim, bond, bond), dtype=complex)
-            B[site.state_labels["empty"]] = np.eye(bond)
-        Bflat.append(B)
-    psi = MPS.from_Bflat(sites, Bflat, bc="finite", permute=False, form=None)
-    psi.canonical_form()
-    return psi
+    empty = [{"empty": np.ones((1, 1), dtype=complex)}] * len(chain.lat.mps_sites())
+    return combine(chain, empty, tensors)
 
 
 def box_ground_tensors(problem, conserve_sz: bool, info: dict) -> list:
@@ -131,21 +127,15 @@ def box_ground_tensors(problem, conserve_sz: bool, info: dict) -> list:
 
     box, N = problem.electrons, problem.model.N
     started = clock.perf_counter()
-    chain = ElectronChain(N, box.terms, conserve_sz)
-    sites = chain.lat.mps_sites()
     occupied = np.argsort(-np.sum(np.abs(np.array(box.packets)) ** 2, axis=0), kind="stable")
     labels = ["empty"] * N
     for rank, x in enumerate(sorted(occupied[:max(box.n_up, box.n_down)])):
         up, down = rank < box.n_up, rank < box.n_down
         labels[x] = "full" if up and down else "up" if up else "down"
-    options = {**DMRG_OPTIONS, "max_N_sites_per_ring": N}
-    psi = MPS.from_product_state(sites, labels, bc="finite")
-    energy, psi = TwoSiteDMRGEngine(psi, chain, dict(options)).run()
-    shifted = ElectronChain(N, box.terms, conserve_sz, shift=-abs(energy) - 1.0)
-    excited = MPS.from_product_state(sites, labels, bc="finite")
-    gap_energy, _ = TwoSiteDMRGEngine(excited, shifted, dict(options),
-                                      orthogonal_to=[psi]).run()
-    gap = gap_energy + abs(energy) + 1.0 - energy
+    site = SpinHalfFermionSite(cons_N="N", cons_Sz="Sz" if conserve_sz else None)
+    products = [p for term in box.terms for p in term.products()]
+    energy, psi, gap = ground_and_gap(
+        lambda shift: UniformChain(site, N, products, shift), labels)
     info.update({"box_energy": energy, "box_gap": gap, "box_chi": int(max(psi.chi)),
                  "box_state_wall_time": clock.perf_counter() - started})
     if gap < BOX_DEGENERACY:
@@ -153,7 +143,7 @@ def box_ground_tensors(problem, conserve_sz: bool, info: dict) -> list:
                           f"{box.n_down} ↓ electrons is degenerate (gap {gap:.2g} eV); change "
                           "the numbers or the box")
     tensors = []
-    for x, site in enumerate(sites):
+    for x, site in enumerate(psi.sites):
         B = psi.get_B(x, form="B").transpose(["p", "vL", "vR"]).to_ndarray()
         tensors.append({name: B[site.state_labels[name]]
                         for name in ("empty", "up", "down", "full")})
@@ -161,8 +151,9 @@ def box_ground_tensors(problem, conserve_sz: bool, info: dict) -> list:
 
 
 def combine(chain, electron_tensors, spin_tensors) -> MPS:
-    """The MPS of the full chain from the electrons' tensors on the conduction chain alone and
-    the local spins' tensors: on every site the product of the two, the spins' bond carried
+    """The MPS of the full chain from the electrons' tensors on the conduction chain alone (per
+    site, a (χL, χR) matrix for each conduction state it holds: 'empty', 'up', 'down', 'full')
+    and the local spins' tensors: on every site the product of the two, the spins' bond carried
     through the sites between spins (a spin is a boson: no sign)."""
     sites = chain.lat.mps_sites()
     position = {x: j for j, x in enumerate(chain.spin_sites)}
