@@ -116,7 +116,7 @@ def _mps_estimate(config: dict, problem, t_max: float) -> Estimate:
     seconds = (MPS_SECONDS_PER_SITE_OUTPUT * problem.model.N * outputs
                + (MPS_SECONDS_PER_WINDOW_BOND_FS + MPS_SECONDS_PER_CHI_CUBED_FS * chi**3)
                * window_fs)
-    tdvp = not nearest_neighbour(problem.model)
+    tdvp = not problem.model.nearest_neighbour
     if tdvp:
         seconds *= TDVP_FACTOR
     memory = BASE_BYTES + int(2 * int(window.max()) * chi**2 * 16
@@ -125,13 +125,3 @@ def _mps_estimate(config: dict, problem, t_max: float) -> Estimate:
                     f"chi_max {chi} on a window of up to {int(window.max())} sites, "
                     f"{t_max:g} fs{', two-site TDVP' if tdvp else ''}")
 
-
-def nearest_neighbour(model) -> bool:
-    """Whether every term joins neighbouring MPS sites (each local spin grouped with its
-    conduction site), so that the mps backend runs TEBD rather than two-site TDVP."""
-    sites = list(model.spin_sites)
-    for product in model.products():
-        where = [sites[op.index] if op.on == "loc" else op.index for op in product.ops]
-        if max(where) - min(where) > 1:
-            return False
-    return True

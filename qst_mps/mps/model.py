@@ -20,11 +20,9 @@ from tenpy.networks.mpo import MPO
 from tenpy.networks.site import GroupedSite, SpinHalfFermionSite, SpinSite, set_common_charges
 
 
-def add_products(model: CouplingModel, products, where) -> bool:
+def add_products(model: CouplingModel, products, where) -> None:
     """Add operator ``products`` to a TeNPy ``CouplingModel``; ``where(op)`` gives the MPS site
-    and TeNPy operator name of one factor. Returns whether every coupling joins neighbouring
-    MPS sites (so that TEBD applies)."""
-    nearest = True
+    and TeNPy operator name of one factor."""
     for product in products:
         factors = [(*where(op), op.fermionic) for op in product.ops]
         order = sorted(range(len(factors)), key=lambda k: factors[k][0])  # stable by site
@@ -41,10 +39,8 @@ def add_products(model: CouplingModel, products, where) -> bool:
             (i, op_i, odd), (j, op_j, _) = names
             model.add_coupling_term(coefficient, i, j, op_i + " JW" if odd else op_i, op_j,
                                     op_string="JW" if odd else "Id")
-            nearest &= j - i == 1
         else:
             raise NotImplementedError("operator products on more than two MPS sites")
-    return nearest
 
 
 def matrix_unit(a: int, b: int) -> str:
@@ -96,9 +92,9 @@ class SpinTransferChain(CouplingModel, MPOModel):
         sites = [decorated if x in self.decorated else fermion for x in range(model.N)]
         lattice = TrivialLattice(sites, bc_MPS="finite")
         CouplingModel.__init__(self, lattice)
-        nearest = add_products(self, model.products(), self.where)
+        add_products(self, model.products(), self.where)
         MPOModel.__init__(self, lattice, self.calc_H_MPO())
-        self.H_bond = self.calc_H_bond() if nearest else None
+        self.H_bond = self.calc_H_bond() if model.nearest_neighbour else None
 
     def where(self, op) -> tuple[int, str]:
         """MPS site and TeNPy operator name of a problem operator."""

@@ -48,6 +48,17 @@ class Model:
         """Whether H commutes with the total S_z (no transverse field)."""
         return not any(changes_sz(p) for p in self.products())
 
+    @cached_property
+    def nearest_neighbour(self) -> bool:
+        """Whether every term joins at most two neighbouring MPS sites, each local spin grouped
+        with its conduction site: then TEBD applies on the mps backend (else two-site TDVP)."""
+        sites = list(self.spin_sites)
+        for product in self.products():
+            where = [sites[op.index] if op.on == "loc" else op.index for op in product.ops]
+            if max(where) - min(where) > 1:
+                return False
+        return True
+
     def local_terms(self) -> tuple:
         """The terms that act on the local spins alone."""
         return tuple(t for t in self.terms if isinstance(t, Exchange | SingleIon | LocalField))
