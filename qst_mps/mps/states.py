@@ -27,6 +27,12 @@ DMRG_OPTIONS = {
 }
 
 
+#: Compression after each creation MPO and sum: drops Schmidt values below 1e-14 only. Without
+#: it, each creation MPO doubles the bond dimension (a train of ten electrons reached chi 369
+#: for a state of Schmidt rank 2, and the first TEBD step dropped the rest).
+EXACT_COMPRESSION = {"chi_max": 10**6, "svd_min": 1e-14, "trunc_cut": None}
+
+
 def spin_label(lowering: int, spin: float) -> str:
     """TeNPy's state label of a spin's basis state with lowering l (m = S − l)."""
     return str(float(spin - lowering))
@@ -200,10 +206,10 @@ def initial_mps(chain, problem) -> tuple[MPS, dict]:
             psi = total.copy()
             for packet, s in reversed(list(zip(packets, spins, strict=True))):
                 chain.creation_mpo(packet, names[s]).apply_naively(psi)
-            psi.canonical_form()
+            psi.compress_svd(EXACT_COMPRESSION)
             psi.norm *= weight
             summed = psi if summed is None else summed.add(psi, 1.0, 1.0)
-        summed.canonical_form()
+        summed.compress_svd(EXACT_COMPRESSION)
         total = summed
     total.norm = 1.0  # canonical_form does not reset the norm (TeNPy 1.1.1)
     return total, info
