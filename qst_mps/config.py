@@ -43,7 +43,7 @@ class Option:
     """One configuration key: its type, default and meaning (with units)."""
 
     kind: str  # int | float | str | str_list | spin | half_integer | int_list | vector |
-    #            potential | float_or_auto | float_or_inf | path
+    #            potential | float_or_auto | float_or_inf | float_or_list | path
     default: Any
     doc: str
     choices: tuple = ()
@@ -113,7 +113,10 @@ SCHEMA: dict[str, dict[str, Option]] = {
             ("singlet", "triplet_0", "triplet_minus", "triplet_plus", "theta", "single_down",
              "single"),
         ),
-        "theta": Option("float", 0.0, "relative phase θ of the 'theta' pair (rad), Eq. 8"),
+        "theta": Option(
+            "float_or_list", 0.0, "relative phase θ of the 'theta' pair (rad), Eq. 8; in a "
+            "train, one number for every copy or a list of `repeat` numbers, copy 0 first"
+        ),
         "spin_theta": Option(
             "float", 0.0, "'single' pair: polar angle of the electron's spin from +z (rad)"
         ),
@@ -199,6 +202,7 @@ def _allowed(opt: Option) -> str:
         "str_list": "a list of names",
         "float_or_auto": "a number or 'auto'",
         "float_or_inf": "a number or 'inf'",
+        "float_or_list": "a number or a non-empty list of numbers",
         "path": "a file path",
     }[opt.kind]
     if opt.minimum is not None:
@@ -229,6 +233,12 @@ def _coerce(key: str, opt: Option, value: Any) -> Any:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise bad
         if not math.isfinite(value):
+            raise bad
+        value = float(value)
+    elif opt.kind == "float_or_list":
+        if isinstance(value, list) and value and all(map(_is_number, value)):
+            return [float(v) for v in value]
+        if not _is_number(value):
             raise bad
         value = float(value)
     elif opt.kind in ("str", "path"):

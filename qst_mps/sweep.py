@@ -91,6 +91,8 @@ def _values(key: str, spec) -> list:
 def _label(value) -> str:
     if isinstance(value, float):
         return f"{value:.6g}"
+    if isinstance(value, list):  # a per-copy list such as state.theta = [0.0, 3.14]
+        return "_".join(_label(v) for v in value)
     return str(value).replace("/", "_").replace(" ", "")
 
 

@@ -252,17 +252,18 @@ class QuSpinReference:
             string = "|+|" if spin == "up" else "||+"
             return self.op([[string, [[phi[x], x] for x in range(N)]]])
 
-        theta = state["theta"]
+        thetas = state["theta"] if isinstance(state["theta"], list) else [state["theta"]] * (
+            self.repeat)  # one θ per copy
         half = 1 / np.sqrt(2)
-        pairs = {  # Σ w c†_{φ1 s} c†_{φ2 s'} : list of (w, s, s')
-            "singlet": [(half, "up", "down"), (-half, "down", "up")],
-            "triplet_0": [(half, "up", "down"), (half, "down", "up")],
-            "theta": [(half, "up", "down"), (-half * np.exp(1j * theta), "down", "up")],
-            "triplet_minus": [(1.0, "down", "down")],
-            "triplet_plus": [(1.0, "up", "up")],
-        }
         psi = start
         for m in reversed(range(self.repeat)):  # U_0 U_1 … |start⟩: the last copy first
+            pairs = {  # Σ w c†_{φ1 s} c†_{φ2 s'} : list of (w, s, s')
+                "singlet": [(half, "up", "down"), (-half, "down", "up")],
+                "triplet_0": [(half, "up", "down"), (half, "down", "up")],
+                "theta": [(half, "up", "down"), (-half * np.exp(1j * thetas[m]), "down", "up")],
+                "triplet_minus": [(1.0, "down", "down")],
+                "triplet_plus": [(1.0, "up", "up")],
+            }
             phi1, phi2 = at(x1 - m * spacing), at(x2 - m * spacing)
             if self.pair == "single_down":
                 psi = create(phi2, "down").dot(psi)

@@ -119,6 +119,7 @@ TRAINS = {  # (pair, copies, extra state keys, extra model keys): K = 3 and 4 el
     "two singlets": ("singlet", 2, {}, {}),
     "three tilted": ("single", 3, {"spin_theta": 2.1, "spin_phi": 0.3}, {}),
     "two triplet_0 with U": ("triplet_0", 2, {}, {"U": 1.5}),
+    "two pairs, each its own θ": ("theta", 2, {"theta": [0.7, 2.9]}, {}),
 }
 
 

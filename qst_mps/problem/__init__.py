@@ -64,24 +64,27 @@ class Problem:
 
 def electrons_of(config: dict, model: Model) -> Packets:
     """The initial conduction electrons of a resolved configuration: ``repeat`` copies of the
-    pair (or single electron), copy m moved by −m·spacing; or the ground state of a box."""
+    pair (or single electron), copy m moved by −m·spacing and, for the 'theta' pair, with its
+    own θ when ``theta`` is a list; or the ground state of a box."""
     state = config["state"]
     if state["electrons"] == "box":
         return box_state(model, state["box"], state["box_depth"], state["n_up"], state["n_down"])
     model = config["model"]
     periodic = model["boundary"] == "periodic"
     kwargs = dict(k_e=state["k_e"], sigma_d=state["sigma_d"], periodic=periodic)
-    if n_packets(state) == 1:
-        if state["pair"] == "single_down":
-            spin = np.array([0.0, 1.0], dtype=complex)
-        else:
-            spin = single_spin_vector(state["spin_theta"], state["spin_phi"])
-    else:
-        spin = pair_spin_tensor(state["pair"], state["theta"])
-    centres = [centre for _, centre in train_centres(config)]
+    copies = range(state["repeat"])
     size = n_packets(state)
-    return Packets(tuple(packet_state(model["N"], centres[i:i + size], spin=spin, **kwargs)
-                         for i in range(0, len(centres), size)))
+    if state["pair"] == "single_down":
+        spins = [np.array([0.0, 1.0], dtype=complex)] * len(copies)
+    elif size == 1:
+        spins = [single_spin_vector(state["spin_theta"], state["spin_phi"])] * len(copies)
+    else:
+        theta = state["theta"]
+        thetas = theta if isinstance(theta, list) else [theta] * len(copies)
+        spins = [pair_spin_tensor(state["pair"], thetas[m]) for m in copies]
+    centres = [centre for _, centre in train_centres(config)]
+    return Packets(tuple(packet_state(model["N"], centres[m * size:(m + 1) * size],
+                                      spin=spins[m], **kwargs) for m in copies))
 
 
 def build(config: dict) -> Problem:

@@ -210,6 +210,10 @@ def _check_packets(config: dict) -> None:
     if state["x2"] is None:
         state["x2"] = float(first - 4 * sigma)
     x2, d = state["x2"], state["d"]
+    if isinstance(state["theta"], list) and len(state["theta"]) != state["repeat"]:
+        raise ConfigError("state.theta", f"has {len(state['theta'])} entries but the train has "
+                          f"state.repeat = {state['repeat']} copies; give one θ per copy, or "
+                          "one number for all")
     rounding = 1e-9  # x2 = n_first − 4 σ_d and x1 = x2 − d are computed in floating point
     if not -rounding <= x2 <= N - 1 + rounding:
         raise ConfigError("state.x2", f"packet centre {x2:g} must lie in 0 … {N - 1}")
