@@ -63,8 +63,8 @@ def load_sweep(path, folder=None):
 
 
 #: Submodules reachable as attributes (``qst_mps.results.status(...)``), imported on first use.
-SUBMODULES = ("analysis", "cli", "config", "exact", "mps", "observables", "plot", "problem",
-              "quantum_info", "results", "safeguards", "simulation", "sweep")
+SUBMODULES = ("analysis", "cli", "config", "exact", "incoherent", "mps", "observables", "plot",
+              "problem", "quantum_info", "results", "safeguards", "simulation", "sweep")
 
 
 def __getattr__(name):

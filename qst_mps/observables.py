@@ -39,6 +39,10 @@ class Observable:
         backend.
     backends : tuple of str
         Backends that record it.
+    linear : bool
+        An expectation value tr(ρ O) at each time: the value of a mixture of runs is the
+        weighted mean of theirs (qst_mps/incoherent.py). False for entropies, concurrences,
+        Δσ_z (an absolute value) and the MPS numerics.
     """
 
     name: str
@@ -49,6 +53,7 @@ class Observable:
     derive: Callable | None = None
     backends: tuple = ("exact", "mps")
     optional: bool = False
+    linear: bool = True
     limit: Callable | None = None
     """``limit(problem, backend)``: None when this backend can compute it for this problem,
     otherwise why not (and what to change)."""
@@ -115,15 +120,17 @@ REGISTRY: dict[str, Observable] = {o.name: o for o in [
     Observable("density", "electron density ⟨n_x⟩", "1", ("site",)),
     Observable("norm", "norm ⟨ψ|ψ⟩", "1", ()),
     Observable("energy", "energy ⟨H⟩", "eV", ()),
-    Observable("chi_max_bond", "largest MPS bond dimension", "1", (), backends=("mps",)),
+    Observable("chi_max_bond", "largest MPS bond dimension", "1", (), backends=("mps",),
+               linear=False),
     Observable("bond_dimensions", "MPS bond dimension of bond (x, x+1)", "1", ("bond",),
-               backends=("mps",)),
+               backends=("mps",), linear=False),
     Observable("truncation_error", "discarded weight summed over all truncations so far", "1",
-               (), backends=("mps",)),
+               (), backends=("mps",), linear=False),
     # derived here
     Observable("sigma_z_el", "electron spin ⟨Σ_x s^z_x⟩ (convention-scaled; paper Eq. 5)",
                "hbar", (), derive=lambda data, problem: data["sigma_el"][:, 2]),
     Observable("delta_sigma_z", "spin transfer Δσ_z = |σ_z(t) − σ_z(0)|", "hbar", (),
+               linear=False,
                derive=lambda data, problem: np.abs(data["sigma_z_el"] - data["sigma_z_el"][0])),
     Observable("S_z_loc", "local spin ⟨S^z_j⟩", "hbar", ("local_spin",),
                derive=lambda data, problem: data["S_loc"][:, :, 2]),
@@ -137,15 +144,16 @@ REGISTRY: dict[str, Observable] = {o.name: o for o in [
     Observable("current", "particle current across bond (x, x+1), positive to the right",
                "1/fs", ("bond",), optional=True),
     Observable("entanglement_entropy", "von Neumann entropy of sites 0 … x (with their local "
-               "spins) against the rest", "nat", ("bond",), optional=True, limit=_fock_space),
+               "spins) against the rest", "nat", ("bond",), optional=True, limit=_fock_space,
+               linear=False),
     Observable("magnet_entropy", "von Neumann entropy of the local spins' reduced density "
                "matrix: their entanglement with the electrons", "nat", (), optional=True,
-               limit=_local_space),
+               limit=_local_space, linear=False),
     Observable("local_concurrence", "Wootters concurrence of local spins (j, j+1)", "1",
-               ("local_bond",), optional=True, limit=_spin_half_pairs),
+               ("local_bond",), optional=True, limit=_spin_half_pairs, linear=False),
     Observable("local_mutual_information", "mutual information S_j + S_k − S_jk of local "
                "spins j and k", "nat", ("local_spin", "local_spin"), optional=True,
-               limit=_local_space),
+               limit=_local_space, linear=False),
 ]}
 
 OPTIONAL = tuple(o.name for o in REGISTRY.values() if o.optional)

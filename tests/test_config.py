@@ -79,6 +79,9 @@ def test_resolved_configuration_resolves_to_itself():
          "state.local_Sz"),  # a transverse field has no S_z sector
         ({"state": {"pair": "single", "spin_theta": "up"}}, "state.spin_theta"),
         ({"state": {"spacing": -1.0}}, "state.spacing"),
+        ({"state": {"pair": "theta", "theta": [0.0, 1.0]}}, "state.theta"),  # repeat = 1
+        ({"state": {"pair": "theta", "theta": []}}, "state.theta"),
+        ({"state": {"pair": "theta", "theta": ["pi"]}}, "state.theta"),
         ({"state": {"repeat": 0}}, "state.repeat"),
         ({"model": {"boundary": "open"}, "state": {"repeat": 3}}, "state.repeat"),  # off the chain
         ({"state": {"electrons": "box", "box": [0, 2], "n_up": 4}}, "state.n_up"),  # too small
