@@ -111,9 +111,11 @@ class LocalDensityMatrix:
         out = {}
         if "magnet_entropy" in names:
             out["magnet_entropy"] = self.entropy(rho)
+        every_pair = "local_mutual_information" in names
+        neighbours = "local_concurrence" in names
         pairs = {(j, k): self.reduced(rho, (j, k))
                  for j in range(self.L) for k in range(j + 1, self.L)
-                 if "local_mutual_information" in names or k == j + 1}
+                 if every_pair or (neighbours and k == j + 1)}
         if "local_concurrence" in names:
             out["local_concurrence"] = np.array([concurrence(pairs[(j, j + 1)])
                                                  for j in range(self.L - 1)])
