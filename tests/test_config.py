@@ -142,6 +142,26 @@ def test_auto_t_max_is_after_both_packets_left():
     assert auto_t_max(config) % config["evolution"]["dt_out"] == 0
 
 
+def test_a_single_electron_near_the_left_end_is_not_checked_against_d():
+    """d places φ₁ of a pair; a single electron (φ₂ alone) 3 sites from the open end is fine."""
+    config = resolve({"model": {"boundary": "open", "N": 40, "n_first": 20},
+                      "state": {"pair": "single_down", "x2": 3.0, "sigma_d": 0.7}})
+    assert config["state"]["x2"] == 3.0
+    with pytest.raises(ConfigError, match="state.d"):
+        resolve({"model": {"boundary": "open", "N": 40, "n_first": 20},
+                 "state": {"pair": "singlet", "x2": 3.0, "sigma_d": 0.7}})
+
+
+def test_auto_t_max_of_a_single_electron_waits_for_it_alone():
+    """A single electron's t_max = auto does not depend on d (which places a pair's φ₁): it
+    equals that of a pair at d = 0, whose φ₁ and φ₂ start together."""
+    base = {"evolution": {"t_max": "auto"}, "model": {"boundary": "open"}}
+    single = [resolve({**base, "state": {"pair": "single_down", "d": d}})["evolution"]["t_max"]
+              for d in (0.0, 30.0, 60.0)]
+    pair = resolve({**base, "state": {"pair": "singlet", "d": 0.0}})["evolution"]["t_max"]
+    assert single == [pair] * 3
+
+
 def test_spin_accepts_fractions():
     assert resolve({"model": {"spin": "3/2"}})["model"]["spin"] == 1.5
     assert resolve({"model": {"spin": 1}})["model"]["spin"] == 1.0

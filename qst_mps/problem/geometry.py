@@ -130,7 +130,8 @@ def auto_t_max(config: dict) -> float:
         )
     sites = spin_sites(config["model"])
     x1, x2 = packet_centres(config)
-    trailing = min(x1, x2) - (config["state"]["repeat"] - 1) * spacing(config["state"])
+    last = min(x1, x2) if n_packets(config["state"]) == 2 else x2  # one electron: φ₂ alone
+    trailing = last - (config["state"]["repeat"] - 1) * spacing(config["state"])
     distance = sites.max() - trailing
     if config["model"]["boundary"] == "periodic":
         distance %= config["model"]["N"]
@@ -217,9 +218,10 @@ def _check_packets(config: dict) -> None:
     rounding = 1e-9  # x2 = n_first − 4 σ_d and x1 = x2 − d are computed in floating point
     if not -rounding <= x2 <= N - 1 + rounding:
         raise ConfigError("state.x2", f"packet centre {x2:g} must lie in 0 … {N - 1}")
-    if model["boundary"] == "open" and x2 - d < -rounding:
+    pair = n_packets(state) == 2  # d places φ₁; a single electron has φ₂ alone
+    if pair and model["boundary"] == "open" and x2 - d < -rounding:
         raise ConfigError("state.d", f"x1 = x2 − d = {x2 - d:g} lies outside the open chain")
-    if model["boundary"] == "periodic" and d >= N:
+    if pair and model["boundary"] == "periodic" and d >= N:
         raise ConfigError("state.d", f"must be below the ring length model.N = {N}")
     for name, centre in train_centres(config):
         key = "state.x2" if name == "φ₂" else "state.d" if name == "φ₁" else "state.repeat"
