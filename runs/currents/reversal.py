@@ -34,7 +34,7 @@ from common import run  # noqa: E402
 PLAN = [("exact", 2, K, None) for K in (1, 2, 4, 6)]
 PLAN += [("exact", 4, K, None) for K in (2, 4)]
 PLAN += [("mps", 4, 4, chi) for chi in (64, 128, 256)]
-PLAN += [("mps", 4, K, chi) for K in (8, 12) for chi in (128, 256)]
+PLAN += [("mps", 4, K, chi) for K in (8, 12) for chi in (64, 128)]
 
 
 def config(backend: str, L: int, K: int, chi: int | None) -> dict:
@@ -42,7 +42,7 @@ def config(backend: str, L: int, K: int, chi: int | None) -> dict:
 
     evolution = {"backend": backend, "t_max": 32.9, "dt_out": 0.5}
     if backend == "mps":
-        evolution.update({"chi_max": chi, "dt": 0.05, "svd_min": 1e-10})
+        evolution.update({"chi_max": chi, "dt": 0.1, "svd_min": 1e-10})
     return resolve({
         "model": {"N": 2 * K + L + 8, "L": L, "n_first": K + 2, "boundary": "open",
                   "t_h": 1.0, "J_sd": 0.5, "J_ex": 0.1},
@@ -79,7 +79,7 @@ def best(L: int, K: int):
     exact = complete("exact", L, K, None)
     if exact is not None:
         return "exact", exact
-    for chi in (256, 128, 64):
+    for chi in sorted({c for b, *_, c in PLAN if b == "mps"}, reverse=True):
         result = complete("mps", L, K, chi)
         if result is not None:
             return f"mps χ ≤ {chi}", result
