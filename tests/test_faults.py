@@ -262,6 +262,18 @@ def test_numbers_that_go_bad_stop_the_run_and_keep_the_last_good_checkpoint(
     assert np.all(np.isfinite(kept["density"]))
 
 
+def test_the_norm_may_drift_by_what_truncation_discarded():
+    """A norm off by 1.3e-6 with 1.1e-2 discarded (as in a ten-electron train at chi_max = 128)
+    is truncation, recorded in the file; the same drift with nothing discarded is a failure."""
+    from qst_mps.safeguards.health import NumericalFailure, check
+
+    first = {"norm": 1.0, "energy": -1.0, "truncation_error": 0.0}
+    truncated = {"norm": 1.0 + 1.3e-6, "energy": -1.0, "truncation_error": 1.1e-2}
+    check(truncated, first, "mps", conserves_sz=False, scale=1.0)
+    with pytest.raises(NumericalFailure, match="norm drifted"):
+        check({**truncated, "truncation_error": 0.0}, first, "mps", False, 1.0)
+
+
 # 6. clusters ---------------------------------------------------------------------------------
 
 def test_a_file_hdf5_cannot_lock_names_hdf5_use_file_locking(tmp_path, capsys):

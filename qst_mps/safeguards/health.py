@@ -9,7 +9,9 @@ The thresholds are far above the drifts measured in healthy runs (docs/cluster.m
 - exact: norm, S_z_total ≤ 6e-15 and energy ≤ 1e-13 eV on the paper's states;
 - mps: norm ≤ 4e-14, S_z_total ≤ 8e-14 and energy ≤ 8e-7 eV (the Trotter error of
   fourth-order TEBD at dt = 0.5 fs) at small truncation; with a discarded weight of 2.5e-2
-  (the L = 32 antiferromagnet at chi_max = 256) norm 3e-9, S_z_total 2.3e-4, energy 1.6e-3 eV.
+  (the L = 32 antiferromagnet at chi_max = 256) norm 3e-9, S_z_total 2.3e-4, energy 1.6e-3 eV;
+  with 1.1e-2 (ten electrons through 16 spins at chi_max = 128) norm 1.3e-6. The norm may drift
+  by the discarded weight on top of its threshold.
 """
 
 from __future__ import annotations
@@ -33,7 +35,12 @@ def check(record: dict, first: dict, backend: str, conserves_sz: bool, scale: fl
         if isinstance(value, (int, float, np.ndarray, np.generic)) and not np.all(
                 np.isfinite(value)):
             raise NumericalFailure(f"{name} is not finite")
-    limits = THRESHOLDS[backend]
+    limits = dict(THRESHOLDS[backend])
+    # Each truncation renormalizes, and after many the MPS drifts from exact canonical form: its
+    # norm then moves by far less than the weight discarded (1.3e-6 against 1.1e-2 in a train of
+    # ten electrons at chi_max = 128), which is no sign of failure but of the truncation the
+    # file records.
+    limits["norm"] += float(record.get("truncation_error", 0.0))
     drifts = {"norm": abs(record["norm"] - 1.0),
               "energy": abs(record["energy"] - first["energy"])}
     if conserves_sz:
