@@ -270,8 +270,12 @@ def test_the_norm_may_drift_by_what_truncation_discarded():
     first = {"norm": 1.0, "energy": -1.0, "truncation_error": 0.0}
     truncated = {"norm": 1.0 + 1.3e-6, "energy": -1.0, "truncation_error": 1.1e-2}
     check(truncated, first, "mps", conserves_sz=False, scale=1.0)
-    with pytest.raises(NumericalFailure, match="norm drifted"):
+    with pytest.raises(NumericalFailure, match="norm drifted") as failure:
         check({**truncated, "truncation_error": 0.0}, first, "mps", False, 1.0)
+    assert "chi_max" not in str(failure.value)
+    # a drift that comes with much discarded weight says what to change
+    with pytest.raises(NumericalFailure, match="larger evolution.chi_max"):
+        check({**truncated, "energy": -0.5, "truncation_error": 0.24}, first, "mps", False, 1.0)
 
 
 # 6. clusters ---------------------------------------------------------------------------------

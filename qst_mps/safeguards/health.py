@@ -47,6 +47,10 @@ def check(record: dict, first: dict, backend: str, conserves_sz: bool, scale: fl
         def total(r):
             return r["sigma_el"][2] / scale + np.sum(r["S_loc"][:, 2])
         drifts["S_z_total"] = abs(total(record) - total(first))
+    discarded = float(record.get("truncation_error", 0.0))
     for name, drift in drifts.items():
         if drift > limits[name]:
-            raise NumericalFailure(f"{name} drifted by {drift:.2e}, beyond {limits[name]:g}")
+            why = (f"; the run has discarded {discarded:.1e} of its weight in truncations, so "
+                   "it needs a larger evolution.chi_max" if discarded > 1e-3 else "")
+            raise NumericalFailure(f"{name} drifted by {drift:.2e}, beyond {limits[name]:g}"
+                                   + why)
