@@ -33,8 +33,7 @@ from common import run  # noqa: E402
 #: K = 4, L = 8 at K = 4: 6.0 million states); mps on the members exact checks, then beyond.
 PLAN = [("exact", 2, K, None) for K in (1, 2, 4, 6)]
 PLAN += [("exact", 4, K, None) for K in (2, 4)] + [("exact", 8, 4, None)]
-PLAN += [("mps", 4, 4, chi) for chi in (64, 128, 256)]
-PLAN += [("mps", 4, K, chi) for K in (8, 12) for chi in (64, 128)]
+PLAN += [("mps", 4, K, chi) for chi in (64, 128) for K in (4, 8, 12)] + [("mps", 4, 4, 256)]
 
 
 def config(backend: str, L: int, K: int, chi: int | None) -> dict:
