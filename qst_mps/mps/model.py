@@ -132,9 +132,9 @@ class SpinTransferChain(CouplingModel, MPOModel):
             return [["JW", [(self.op(f"Cd{spin}", x), complex(packet[x]))]], [None, "Id"]]
         return self.sum_mpo(grid, 2, neutral=False)
 
-    def pair_mpos(self) -> dict:
-        """MPOs of Σ_{x<y} n↑_x n↑_y (``up_pairs``) and of S_el² (``S2``)."""
-        def up_pairs(x):
+    def pair_mpos(self, up_pairs: bool = True) -> dict:
+        """MPOs of S_el² (``S2``) and, with ``up_pairs``, of Σ_{x<y} n↑_x n↑_y (``up_pairs``)."""
+        def up_pair_terms(x):
             n_up = self.op("Nu", x)
             return [["Id", n_up, None], [None, "Id", n_up], [None, None, "Id"]]
 
@@ -146,7 +146,10 @@ class SpinTransferChain(CouplingModel, MPOModel):
                     [None, None, "Id", None, sm], [None, None, None, "Id", sp],
                     [None, None, None, None, "Id"]]
 
-        return {"up_pairs": self.sum_mpo(up_pairs, 3), "S2": self.sum_mpo(spin_squared, 5)}
+        mpos = {"S2": self.sum_mpo(spin_squared, 5)}
+        if up_pairs:
+            mpos["up_pairs"] = self.sum_mpo(up_pair_terms, 3)
+        return mpos
 
 
 class UniformChain(CouplingModel, MPOModel):

@@ -28,7 +28,8 @@ class Measurement:
         self.optional = set(optional)
         self.N, self.K = problem.model.N, problem.n_electrons
         self.scale = problem.model.electron_scale
-        self.mpos = chain.pair_mpos() if self.K >= 2 else None
+        # Σ n↑n↑ serves P(N↑ = n) of a pair only; K > 2 electrons take up_distribution
+        self.mpos = chain.pair_mpos(up_pairs=self.K == 2) if self.K >= 2 else None
         self._bond_currents = None  # two-site operators of ``current``, built when first used
 
     def _sites(self, name: str) -> list[str]:
@@ -55,7 +56,7 @@ class Measurement:
             spin_squared, up_pairs = 0.75 * float(density.sum()), 0.0
         else:
             value = {k: float(np.real(m.expectation_value(psi))) for k, m in self.mpos.items()}
-            spin_squared, up_pairs = value["S2"], value["up_pairs"]
+            spin_squared, up_pairs = value["S2"], value.get("up_pairs")
         result = {
             "sigma_el": sigma,
             "S_loc": s_loc,
