@@ -10,8 +10,9 @@ long enough that nothing reaches its right end before t_max = auto.
     python runs/currents/cooper.py run [--backend exact mps]
     python runs/currents/cooper.py report     # table and figure in runs/currents/out
 
-mps (fourth-order TEBD, dt 0.25 fs, chi_max 64); exact where it fits (two electrons), as the
-check. Result files go to runs/currents/out/cooper/; complete runs are skipped.
+mps (fourth-order TEBD, dt 0.25 fs, chi_max 64, and 128 for the four-electron pairs as a
+check of the truncation); exact where it fits (two electrons), as the check. Result files go
+to runs/currents/out/cooper/; complete runs are skipped.
 """
 
 from __future__ import annotations
@@ -36,11 +37,14 @@ L = 2
 STATES = ["singlet", "triplet_0", "single_down"]
 #: (backend, state, R): R pairs, or 2R ↓ electrons (plus the lone ↓ electron, R = 0.5).
 PLAN = [("exact", s, 1) for s in STATES] + [("exact", "single_down", 0.5)]
-PLAN += [("mps", s, R) for R in (1, 2, 3) for s in STATES] + [("mps", "single_down", 0.5)]
+PLAN += [("mps", s, R) for R in (1, 2) for s in STATES] + [("mps", "single_down", 0.5)]
 INCOHERENT = [1, 2]  # trains of R pairs with random phases, exact average over 2^R members
+CHI = 64
+#: Runs at a larger chi_max that check the truncation of the chi = 64 ones.
+CHECKS = [("singlet", 2, 128), ("triplet_0", 2, 128)]
 
 
-def config(backend: str, state: str, R: float) -> dict:
+def config(backend: str, state: str, R: float, chi: int = CHI) -> dict:
     from qst_mps.config import resolve
 
     electrons = round(2 * R)
@@ -53,14 +57,15 @@ def config(backend: str, state: str, R: float) -> dict:
         keys["spacing"] = STEP if state == "single_down" else 2 * STEP
     evolution = {"backend": backend, "t_max": "auto", "dt_out": 0.5}
     if backend == "mps":
-        evolution.update({"chi_max": 64, "dt": 0.25, "svd_min": 1e-10})
+        evolution.update({"chi_max": chi, "dt": 0.25, "svd_min": 1e-10})
     return resolve({"model": {"N": n_first + L + math.ceil(x2) + 24, "L": L,
                               "n_first": n_first, "boundary": "open"},
                     "state": keys, "evolution": evolution})
 
 
-def path(backend: str, state: str, R: float) -> Path:
-    return OUT / "cooper" / f"{state}_K{round(2 * R)}_{backend}.h5"
+def path(backend: str, state: str, R: float, chi: int = CHI) -> Path:
+    suffix = "" if backend == "exact" or chi == CHI else f"_chi{chi}"
+    return OUT / "cooper" / f"{state}_K{round(2 * R)}_{backend}{suffix}.h5"
 
 
 def run_plan(args) -> None:
@@ -74,12 +79,15 @@ def run_plan(args) -> None:
         for R in INCOHERENT:
             print(f"mps incoherent R = {R}: ", flush=True)
             incoherent.run(config("mps", "theta", R), OUT / "cooper" / f"incoherent_R{R}")
+        for state, R, chi in CHECKS:
+            print(f"mps {state} K = {round(2 * R)}, chi_max = {chi}: ", end="", flush=True)
+            print(run(config("mps", state, R, chi), path("mps", state, R, chi)), flush=True)
 
 
-def load(backend, state, R):
+def load(backend, state, R, chi=CHI):
     import qst_mps
 
-    file = path(backend, state, R)
+    file = path(backend, state, R, chi)
     if not file.exists():
         return None
     result = qst_mps.load(file)
@@ -105,8 +113,9 @@ def report(args) -> None:
                 continue
             transfer = float(r["delta_sigma_z"][-1])
             units = 2 * R if state == "single_down" else R
+            alone = float(single["delta_sigma_z"][-1]) if single is not None else np.nan
             row = {"state": state, "K": round(2 * R), "transfer": transfer,
-                   "independent": float(units * single["delta_sigma_z"][-1]),
+                   "independent": units * alone,
                    "S_z_loc_final": float(r["S_z_loc"][-1].sum()),
                    "chi": int(r["chi_max_bond"].max()),
                    "discarded": float(r["truncation_error"][-1]),
@@ -116,6 +125,12 @@ def report(args) -> None:
             if exact is not None:
                 row["mps_vs_exact"] = float(np.max(np.abs(r["delta_sigma_z"]
                                                           - exact["delta_sigma_z"])))
+            for check_state, check_R, chi in CHECKS:
+                larger = load("mps", state, R, chi) if (check_state, check_R) == (state, R) \
+                    else None
+                if larger is not None:
+                    row[f"chi{chi}_transfer"] = float(larger["delta_sigma_z"][-1])
+                    row[f"chi{chi}_discarded"] = float(larger["truncation_error"][-1])
             rows.append(row)
             curves[(state, row["K"])] = r
     one_pair = {"singlet": load("mps", "singlet", 1), "triplet_0": load("mps", "triplet_0", 1)}
@@ -147,7 +162,7 @@ def report(args) -> None:
     fig.savefig(OUT / "cooper.png", dpi=150)
     (OUT / "cooper.json").write_text(json.dumps(rows, indent=1))
     for row in rows:
-        print({k: (round(v, 5) if isinstance(v, float) else v) for k, v in row.items()})
+        print({k: (f"{v:.5g}" if isinstance(v, float) else v) for k, v in row.items()})
 
 
 def main(argv=None) -> int:
