@@ -26,9 +26,10 @@ def configuration(L: int, overrides: dict) -> dict:
 
 def run(config: dict, path: Path, progress: bool = True) -> str:
     """Run (or resume, or skip when complete) ``config`` into ``path``; return the status, or
-    the refusal's message."""
+    the refusal's or the health check's message."""
     from qst_mps import results
     from qst_mps.config import ConfigError
+    from qst_mps.safeguards.health import NumericalFailure
     from qst_mps.simulation import simulate
 
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -40,6 +41,8 @@ def run(config: dict, path: Path, progress: bool = True) -> str:
         simulate(config, path, progress=progress, resume=status == "running")
     except ConfigError as err:
         return f"refused: {err}"
+    except NumericalFailure as err:  # the file keeps its last good checkpoint
+        return f"stopped: {err}"
     return "complete"
 
 
