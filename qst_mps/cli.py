@@ -125,13 +125,15 @@ def _resume(args) -> int:
     config = resolve(apply_overrides(saved.config, args.set))
     config["output"]["path"] = str(path)
     reached = float(saved["time"][-1])
+    asked = any(text.split("=", 1)[0].strip() == "evolution.t_max" for text in args.set)
+    if final_time(config) < reached - 1e-9 and (asked or saved.status != "complete"):
+        raise ConfigError("evolution.t_max", f"the run already reached {reached:g} fs; a resume "
+                                             "can extend a run, not shorten it")
     if saved.status == "complete" and final_time(config) <= reached + 1e-9:
+        # also a complete file whose t_max = "auto" now resolves to less than it ran
         _note(f"{path} is already complete at {reached:g} fs; nothing to do (raise "
               "evolution.t_max to extend it)")
         return 0
-    if final_time(config) < reached - 1e-9:
-        raise ConfigError("evolution.t_max", f"the run already reached {reached:g} fs; a resume "
-                                             "can extend a run, not shorten it")
     notes = []
     out = simulate(config, path, progress=not args.quiet, resume=True, notes=notes)
     for text in notes:
