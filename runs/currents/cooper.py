@@ -41,7 +41,7 @@ PLAN += [("mps", s, R) for R in (1, 2) for s in STATES] + [("mps", "single_down"
 INCOHERENT = [1, 2]  # trains of R pairs with random phases, exact average over 2^R members
 CHI = 64
 #: Runs at a larger chi_max that check the truncation of the chi = 64 ones.
-CHECKS = [("singlet", 2, 128), ("triplet_0", 2, 128)]
+CHECKS = [("singlet", 2, 128), ("triplet_0", 2, 128), ("single_down", 2, 128)]
 
 
 def config(backend: str, state: str, R: float, chi: int = CHI) -> dict:
