@@ -142,14 +142,15 @@ def run(config, folder, samples: int | None = None, seed: int = 0,
         status = results.status(path) if path.exists() else None
         member_config = member(config, row)
         member_config["output"] = {**member_config["output"], "path": str(path)}
-        if status is not None:
-            stored = results.load(path, checkpoint=status == "running").config
-            changed = differences(member_config, stored)
+        stored = results.load(path, checkpoint=status == "running") if status else None
+        if stored is not None:
+            changed = differences(member_config, stored.config)
             if changed:
                 raise ValueError(f"{path} holds another run (it differs in "
                                  f"{', '.join(changed)}); use another folder")
         if status != "complete":
             simulate(member_config, path, progress=progress, resume=status == "running")
-        members.append(results.load(path))
+            stored = results.load(path)
+        members.append(stored)
     return average(members, build(member(config, theta[0])),
                    "exact" if samples is None else "sampled", theta)
