@@ -17,7 +17,6 @@ to runs/currents/out/cooper/; complete runs are skipped.
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
 import sys
@@ -29,7 +28,7 @@ HERE = Path(__file__).resolve().parent
 OUT = HERE / "out"
 sys.path.insert(0, str(HERE.parents[0] / "magnets"))
 
-from common import run  # noqa: E402
+from common import complete, run, study_main  # noqa: E402
 
 STEP = 13.5  # a, between consecutive packets
 SIGMA = 1.5
@@ -85,13 +84,7 @@ def run_plan(args) -> None:
 
 
 def load(backend, state, R, chi=CHI):
-    import qst_mps
-
-    file = path(backend, state, R, chi)
-    if not file.exists():
-        return None
-    result = qst_mps.load(file)
-    return result if result.status == "complete" else None
+    return complete(path(backend, state, R, chi))
 
 
 def report(args) -> None:
@@ -165,16 +158,5 @@ def report(args) -> None:
         print({k: (f"{v:.5g}" if isinstance(v, float) else v) for k, v in row.items()})
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    sub = parser.add_subparsers(dest="command", required=True)
-    runs = sub.add_parser("run")
-    runs.add_argument("--backend", nargs="+", default=["exact", "mps"])
-    sub.add_parser("report")
-    args = parser.parse_args(argv)
-    {"run": run_plan, "report": report}[args.command](args)
-    return 0
-
-
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(study_main(__doc__.splitlines()[0], run_plan, report))

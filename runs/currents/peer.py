@@ -23,7 +23,7 @@ OUT = HERE / "out"
 PRESET = ROOT / "models" / "current_pulse.toml"
 sys.path.insert(0, str(ROOT / "runs" / "magnets"))
 
-from common import run  # noqa: E402
+from common import complete, run  # noqa: E402
 
 CHIS = [64, 128, 256, 400]
 
@@ -61,13 +61,7 @@ def do_small(args) -> None:
 
 
 def load(name: str):
-    import qst_mps
-
-    file = path(name)
-    if not file.exists():
-        return None
-    result = qst_mps.load(file)
-    return result if result.status == "complete" else None
+    return complete(path(name))
 
 
 def report(args) -> None:

@@ -27,7 +27,7 @@ HERE = Path(__file__).resolve().parent
 OUT = HERE / "out"
 sys.path.insert(0, str(HERE.parents[0] / "magnets"))
 
-from common import run  # noqa: E402
+from common import complete, run  # noqa: E402
 
 #: (backend, L, K, chi_max): exact wherever its sector fits (L = 2 up to K = 6, L = 4 up to
 #: K = 4, L = 8 at K = 4: 6.0 million states); mps on the members exact checks, then beyond.
@@ -66,23 +66,17 @@ def run_plan(args) -> None:
             print(run(config(backend, L, K, chi), path(backend, L, K, chi)), flush=True)
 
 
-def complete(backend, L, K, chi):
-    import qst_mps
-
-    file = path(backend, L, K, chi)
-    if not file.exists():
-        return None
-    result = qst_mps.load(file)
-    return result if result.status == "complete" else None
+def load(backend, L, K, chi):
+    return complete(path(backend, L, K, chi))
 
 
 def best(L: int, K: int):
     """The exact run, or the mps run of the largest chi, of (L, K)."""
-    exact = complete("exact", L, K, None)
+    exact = load("exact", L, K, None)
     if exact is not None:
         return "exact", exact
     for chi in sorted({c for b, *_, c in PLAN if b == "mps"}, reverse=True):
-        result = complete("mps", L, K, chi)
+        result = load("mps", L, K, chi)
         if result is not None:
             return f"mps χ ≤ {chi}", result
     return None, None
@@ -117,9 +111,9 @@ def report(args) -> None:
         if how.startswith("mps"):
             row["discarded"] = float(r["truncation_error"][-1])
         chis = [chi for b, LL, KK, chi in PLAN if b == "mps" and (LL, KK) == (L, K)]
-        exact = complete("exact", L, K, None)
+        exact = load("exact", L, K, None)
         for chi in chis:
-            other = complete("mps", L, K, chi)
+            other = load("mps", L, K, chi)
             if other is not None:
                 reference = exact if exact is not None else r
                 row[f"error_chi{chi}"] = float(np.max(np.abs(

@@ -18,7 +18,7 @@ import argparse
 import json
 
 import numpy as np
-from common import OUT, configuration, run, save
+from common import OUT, complete, configuration, run, save
 
 MAGNETS = {  # the local spins and their exchange
     "afm": {"model.J_ex": -0.2, "state.local": "ground"},
@@ -66,13 +66,7 @@ def run_plan(args) -> None:
 
 
 def load(backend, magnet, L, pair):
-    import qst_mps
-
-    file = path(backend, magnet, L, pair)
-    if not file.exists():
-        return None
-    result = qst_mps.load(file)
-    return result if result.status == "complete" else None
+    return complete(path(backend, magnet, L, pair))
 
 
 def table() -> list[dict]:

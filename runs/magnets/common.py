@@ -46,6 +46,16 @@ def run(config: dict, path: Path, progress: bool = True) -> str:
     return "complete"
 
 
+def complete(path: Path):
+    """The results of ``path`` when the run there is complete, else None."""
+    import qst_mps
+
+    if not path.exists():
+        return None
+    result = qst_mps.load(path)
+    return result if result.status == "complete" else None
+
+
 def save(figure, name: str) -> Path:
     OUT.mkdir(parents=True, exist_ok=True)
     path = OUT / f"{name}.png"
