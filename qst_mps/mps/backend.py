@@ -83,6 +83,7 @@ class MPSBackend:
         self.engine = None  # built at the first step, from the current MPS
         self.time = 0.0
         self.truncation_error = 0.0
+        self.changed = None  # sites updated since the last measurement; None: unknown
 
     def _engine(self) -> WindowTEBDEngine | WindowTwoSiteTDVPEngine:
         evolution = self.evolution
@@ -112,6 +113,7 @@ class MPSBackend:
         self.time = float(saved["time"])
         self.truncation_error = float(saved["truncation_error"])
         self.engine = None
+        self.changed = None
 
     def evolve(self, times):
         """Advance through the ascending ``times`` (fs), yielding at each.
@@ -131,12 +133,20 @@ class MPSBackend:
                 if self.engine is None:
                     self.engine = self._engine()
                 self.engine.window = self.window(span)
+                self.changed = self._union(self.changed, self.engine.window)
                 with threadpool_limits(threads, user_api="blas"):
                     self.engine.run_evolution(steps, span / steps / HBAR)
                 self.truncation_error += self.engine.trunc_err.eps
                 self.engine.trunc_err = type(self.engine.trunc_err)()
             self.time = float(t)
             yield self.time
+
+    @staticmethod
+    def _union(changed, window):
+        """The sites of ``changed`` and of ``window`` (both (first, last) or None: all)."""
+        if changed is None:
+            return None
+        return min(changed[0], window[0]), max(changed[1], window[1])
 
     def window(self, span: float) -> tuple[int, int]:
         """Sites (first, last) that TEBD or TDVP must update for the next ``span`` fs.
@@ -187,14 +197,17 @@ class MPSBackend:
         # TDVP leaves the canonical form slightly broken (Σ⟨S_z⟩ off by up to 1e-4 at svd_min
         # 1e-6), and local expectation values assume it: measure on a re-canonicalized copy.
         # TEBD keeps it (every gate's SVD re-establishes it locally).
-        psi = self.psi
+        # TEBD's measurements contract only the sites it updated since the last one.
+        psi, changed = self.psi, self.changed
         if self.integrator == "tdvp":
-            psi = psi.copy()
+            psi, changed = psi.copy(), None
             psi.canonical_form()
-        result = self.measurement.measure(psi)
+        result = self.measurement.measure(psi, changed)
+        self.changed = (psi.L, -1)  # nothing updated since this measurement
         bonds = np.asarray(psi.chi, dtype=np.int32)
         result.update({
-            "norm": float(np.real(self.psi.overlap(self.psi))),
+            "norm": float(np.real(result["norm"] if psi is self.psi
+                                  else self.psi.overlap(self.psi))),
             "chi_max_bond": int(bonds.max()),
             "bond_dimensions": bonds,
             "truncation_error": float(self.truncation_error),

@@ -151,6 +151,13 @@ class SpinTransferChain(CouplingModel, MPOModel):
             mpos["up_pairs"] = self.sum_mpo(up_pair_terms, 3)
         return mpos
 
+    def up_characteristic_mpo(self, angle: float) -> MPO:
+        """e^{iθN↑} = Π_x (1 + (e^{iθ} − 1) n↑_x), an MPO of bond dimension 1 (θ = ``angle``)."""
+        factor = complex(np.exp(1j * angle) - 1)
+        grids = [[[[("Id", 1.0), (self.op("Nu", x), factor)]]]
+                 for x in range(len(self.lat.mps_sites()))]
+        return MPO.from_grids(self.lat.mps_sites(), grids, bc="finite", IdL=0, IdR=0)
+
 
 class UniformChain(CouplingModel, MPOModel):
     """N copies of one TeNPy ``site`` under operator ``products`` (problem/terms.py) whose

@@ -16,6 +16,7 @@ from ..problem.geometry import HBAR
 from ..problem.terms import Hopping
 from ..quantum_info import concurrence, mutual_information
 from .entanglement import magnet_entropy
+from .environments import CachedExpectations
 from .model import matrix_unit
 
 
@@ -29,42 +30,59 @@ class Measurement:
         self.N, self.K = problem.model.N, problem.n_electrons
         self.scale = problem.model.electron_scale
         # Σ n↑n↑ serves P(N↑ = n) of a pair only; K > 2 electrons take up_distribution
-        self.mpos = chain.pair_mpos(up_pairs=self.K == 2) if self.K >= 2 else None
+        mpos = {"energy": chain.H_MPO}
+        if self.K >= 2:
+            mpos.update(chain.pair_mpos(up_pairs=self.K == 2))
+        if self.K > 2:
+            self.angles = 2 * np.pi * np.arange(self.K + 1) / (self.K + 1)
+            mpos.update({("chi", k): chain.up_characteristic_mpo(angle)
+                         for k, angle in enumerate(self.angles)})
+        self.expectations = CachedExpectations(mpos)
+        self.profiles = {}  # one-site values of the previous call, by operator name
         self._bond_currents = None  # two-site operators of ``current``, built when first used
 
     def _sites(self, name: str) -> list[str]:
         return [self.chain.op(name, x) for x in range(self.N)]
 
-    def measure(self, psi) -> dict:
-        """Every measured observable of ``psi`` (in canonical form)."""
+    def measure(self, psi, changed: tuple[int, int] | None = None) -> dict:
+        """Every measured observable of ``psi`` (in canonical form).
+
+        ``changed = (first, last)``: only the sites first … last (and the bonds between them)
+        may differ from ``psi`` as it was at the previous call (the same MPS object, evolved
+        by the windowed TEBD); the one-site values outside and the environments of the MPOs
+        are taken from that call (qst_mps/mps/environments.py). None: measure everything.
+        """
         chain = self.chain
+        if changed is None or not self.profiles:
+            changed = None
         components = ("Sx", "Sy", "Sz") if not chain.conserve_sz else ("Sz",)
         sigma, s_loc = np.zeros(3), np.zeros((len(chain.spin_sites), 3))
         spin_density = np.zeros((self.N, 3))
         for name in components:
             axis = "xyz".index(name[-1])
-            per_site = np.real(psi.expectation_value(self._sites(name)))
+            per_site = self.profile(psi, name, changed)
             spin_density[:, axis] = per_site
             sigma[axis] = per_site.sum() * self.scale
-            s_loc[:, axis] = [np.real(psi.expectation_value_term([(name + "s", int(n))]))
-                              for n in chain.spin_sites]
+            s_loc[:, axis] = self.profile(psi, name + "s", changed)[chain.spin_sites]
             if name == "Sz":
                 s_z = per_site
-        density = np.real(psi.expectation_value(self._sites("Ntot")))
+        density = self.profile(psi, "Ntot", changed)
         n_up = float((density / 2 + s_z).sum())
-        if self.mpos is None:  # one electron: s² = 3/4
+        value = {k: float(np.real(v)) if not isinstance(k, tuple) else v
+                 for k, v in self.expectations.values(psi, changed).items()}
+        if self.K < 2:  # one electron: s² = 3/4
             spin_squared, up_pairs = 0.75 * float(density.sum()), 0.0
         else:
-            value = {k: float(np.real(m.expectation_value(psi))) for k, m in self.mpos.items()}
             spin_squared, up_pairs = value["S2"], value.get("up_pairs")
         result = {
             "sigma_el": sigma,
             "S_loc": s_loc,
             "electron_spin_squared": spin_squared,
             "electron_up_probabilities": (self.up_probabilities(n_up, up_pairs) if self.K <= 2
-                                          else self.up_distribution(psi)),
+                                          else self.up_distribution(value)),
             "density": density,
-            "energy": float(np.real(chain.H_MPO.expectation_value(psi))),
+            "energy": value["energy"],
+            "norm": value["norm"],
         }
         if "spin_density" in self.optional:
             result["spin_density"] = spin_density
@@ -77,6 +95,25 @@ class Measurement:
         if self.optional & {"local_concurrence", "local_mutual_information"}:
             result.update(self.local_pairs(psi))
         return result
+
+    def profile(self, psi, name: str, changed: tuple[int, int] | None) -> np.ndarray:
+        """⟨O_x⟩ on every site x (0 on sites without the operator: ``name`` ending in ``s``
+        is a local spin's); with ``changed``, measured on those sites only and the rest taken
+        from the previous call."""
+        spin = name.endswith("s")
+        where = self.chain.spin_sites if spin else range(self.N)
+        if changed is None:
+            sites = list(where)
+            values = np.zeros(self.N)
+        else:
+            first, last = changed
+            sites = [x for x in where if first <= x <= last]
+            values = self.profiles[name].copy()
+        if sites:  # TeNPy takes the operator of site x from ops[x]
+            ops = [name] * self.N if spin else self._sites(name)
+            values[sites] = np.real(psi.expectation_value(ops, sites=sites))
+        self.profiles[name] = values
+        return values
 
     def current(self, psi) -> np.ndarray:
         """(2 t_h/ħ) Im Σ_s ⟨c†_{x s} c_{x+1 s}⟩ for x = 0 … N−2 (1/fs): each bond's two-site
@@ -129,20 +166,15 @@ class Measurement:
             out["local_mutual_information"] = mutual_information(singles, pairs)
         return out
 
-    def up_distribution(self, psi) -> np.ndarray:
+    def up_distribution(self, value: dict) -> np.ndarray:
         """P(N↑ = n), n = 0 … K, for any K, from the characteristic function
-        χ(θ) = ⟨e^{iθN↑}⟩ = ⟨Π_x (1 + (e^{iθ} − 1) n↑_x)⟩ at the K + 1 angles θ_k = 2πk/(K+1):
-        P(n) = Σ_k χ(θ_k) e^{−iθ_k n} / (K+1). Each χ is one product of onsite operators
-        (K + 1 contractions of the chain)."""
+        χ(θ) = ⟨e^{iθN↑}⟩ = ⟨Π_x (1 + (e^{iθ} − 1) n↑_x)⟩ at the K + 1 angles θ_k = 2πk/(K+1)
+        (``value[("chi", k)]``, each an MPO of bond dimension 1):
+        P(n) = Σ_k χ(θ_k) e^{−iθ_k n} / (K+1)."""
         K = self.K
-        angles = 2 * np.pi * np.arange(K + 1) / (K + 1)
-        chi = []
-        for angle in angles:
-            ops = [site.Id + (np.exp(1j * angle) - 1) * site.get_op(self.chain.op("Nu", x))
-                   for x, site in enumerate(psi.sites)]
-            chi.append(psi.expectation_value_multi_sites(ops, 0))
+        chi = np.array([value[("chi", k)] for k in range(K + 1)])
         n = np.arange(K + 1)
-        return np.real(np.exp(-1j * np.outer(n, angles)) @ np.array(chi)) / (K + 1)
+        return np.real(np.exp(-1j * np.outer(n, self.angles)) @ chi) / (K + 1)
 
     def up_probabilities(self, n_up: float, up_pairs: float) -> np.ndarray:
         """P(N↑ = n), n = 0 … K, for K ≤ 2 electrons: P(N↑ = 2) = ⟨Σ_{x<y} n↑_x n↑_y⟩,

@@ -62,14 +62,16 @@ def costs(chi: int, N: int, repeats: int) -> dict:
     backend, psi = scrambled(chi, N)
     measurement = backend.measurement
     sites = [measurement.chain.op("Sz", x) for x in range(N)]
-    up_pairs = measurement.chain.pair_mpos()["up_pairs"]  # a pair's; not measured for K > 2
+    mpos = measurement.chain.pair_mpos()  # Σ n↑n↑ is a pair's; not measured for K > 2
+    characteristic = [measurement.chain.up_characteristic_mpo(angle)
+                      for angle in measurement.angles]
     parts = {
         "whole": lambda: measurement.measure(psi),
         "one-site": lambda: [psi.expectation_value(sites) for _ in range(3)],
         "H": lambda: measurement.chain.H_MPO.expectation_value(psi),
-        "S2": lambda: measurement.mpos["S2"].expectation_value(psi),
-        "up_pairs": lambda: up_pairs.expectation_value(psi),
-        "P(N_up)": lambda: measurement.up_distribution(psi),
+        "S2": lambda: mpos["S2"].expectation_value(psi),
+        "up_pairs": lambda: mpos["up_pairs"].expectation_value(psi),
+        "P(N_up)": lambda: [mpo.expectation_value(psi) for mpo in characteristic],
     }
     with threadpool_limits(1, user_api="blas"):
         out = {name: timed(function, repeats) for name, function in parts.items()}
