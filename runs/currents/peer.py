@@ -97,7 +97,11 @@ def report(args) -> None:
         print(f"{name:22s} {row['S_z_half']:10.5f} {row['S_z_final']:9.5f} "
               f"{row.get('error', float('nan')):9.1e} {row['chi']:4d} {row['discarded']:9.1e} "
               f"{row['wall_s']:7.0f} {row['energy_drift']:8.1e}")
-        ax.plot(r["time"], total, lw=1.4, label=f"χ ≤ {row['chi_max']}, dt = {row['dt']:g} fs")
+        # the backend cuts every output interval into equal steps of at most dt
+        dt_out = r.config["evolution"]["dt_out"]
+        row["step"] = dt_out / np.ceil(dt_out / row["dt"] - 1e-9)
+        ax.plot(r["time"], total, lw=1.4, label=f"χ ≤ {row['chi_max']}, steps of "
+                f"{row['step']:g} fs")
     ax.set_xlabel("time (fs)")
     ax.set_ylabel(r"total local $S^z$ ($\hbar$)")
     ax.set_title("Five ↑ electrons released towards five ↓ spins (mps)", fontsize=9)
