@@ -165,6 +165,11 @@ SCHEMA: dict[str, dict[str, Option]] = {
         "chi_max": Option("int", 256, "mps: maximal bond dimension", minimum=1),
         "svd_min": Option("float", 1e-8, "mps: discarded Schmidt values below this", minimum=0.0),
         "dt": Option("float", 0.5, "mps: time step (fs)", minimum=0.0, strict_minimum=True),
+        "tolerance": Option(
+            "float", None, "mps: target time-step error in Δσ_z (ħ); picks dt from the "
+            "measured frontier unless dt is given (docs/performance.md)", minimum=0.0,
+            strict_minimum=True,
+        ),
     },
     "output": {
         "path": Option("path", "qst_mps_run.h5", "result file (HDF5)"),
@@ -363,8 +368,21 @@ def resolve(partial: dict | None = None, notes: list | None = None) -> dict:
                 )
             config[section][key] = _coerce(f"{section}.{key}", SCHEMA[section][key], value)
     _leave_out_unused(config, notes)
+    _apply_tolerance(config, partial.get("evolution", {}))
     _check_geometry(config)
     return config
+
+
+def _apply_tolerance(config: dict, given: dict) -> None:
+    """With ``evolution.tolerance``, set dt from the measured frontier (qst_mps/tolerance.py)
+    unless the configuration gives it; at most dt_out, since the backend cuts every output
+    interval into steps of at most dt (a longer step would be cut anyway)."""
+    evolution = config["evolution"]
+    if evolution["tolerance"] is not None and "dt" not in given:
+        from .tolerance import time_step
+
+        step = time_step(evolution["tolerance"], config["model"]["t_h"])
+        evolution["dt"] = min(step, evolution["dt_out"])
 
 
 def _check_geometry(config: dict) -> None:

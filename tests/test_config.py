@@ -225,3 +225,26 @@ def test_console_entry_exits_with_status_2(tmp_path):
     done = subprocess.run([*command, "-o", str(tmp_path / "o.h5")], capture_output=True, text=True)
     assert done.returncode == 2
     assert "model.L" in done.stderr and len(done.stderr.strip().splitlines()) == 1
+
+
+def test_a_tolerance_picks_the_time_step_unless_it_is_given():
+    """evolution.tolerance sets dt from the measured frontier (qst_mps/tolerance.py) unless
+    the configuration gives it; a tighter tolerance takes a smaller step, and the step picked
+    implies a time-step error within the tolerance."""
+    from qst_mps.tolerance import error_estimate
+
+    steps = {}
+    for tolerance in (1e-3, 1e-4, 1e-5, 1e-7):
+        evolution = {"tolerance": tolerance, "dt_out": 2.0}
+        steps[tolerance] = resolve({"evolution": evolution})["evolution"]["dt"]
+        assert error_estimate(steps[tolerance], 0.5) <= tolerance
+    assert steps[1e-3] >= steps[1e-4] > steps[1e-5] > steps[1e-7]
+    assert resolve({"evolution": {"tolerance": 1e-3, "dt": 0.25}})["evolution"]["dt"] == 0.25
+    # never longer than the output interval, which the backend would cut it to
+    assert resolve({"evolution": {"tolerance": 1e-3, "dt_out": 0.2}})["evolution"]["dt"] == 0.2
+    # twice the hopping, half the step
+    fast = resolve({"model": {"t_h": 1.0},
+                    "evolution": {"tolerance": 1e-5, "dt_out": 2.0}})["evolution"]
+    assert fast["dt"] == pytest.approx(steps[1e-5] / 2, abs=2e-4)
+    with pytest.raises(ConfigError, match="evolution.tolerance"):
+        resolve({"evolution": {"tolerance": 0}})

@@ -11,6 +11,8 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from ..problem.geometry import HBAR
+from ..problem.terms import Hopping
+from ..tolerance import error_estimate
 from .model import SpinTransferChain
 from .observables import Measurement
 from .states import initial_mps
@@ -78,6 +80,11 @@ class MPSBackend:
                           f"(docs/performance.md); {remedy}", stacklevel=2)
         self.psi, self.info = initial_mps(self.model, problem)
         self.info["conserve_sz"] = self.conserve_sz
+        # the time-step error that the measured frontier implies (tolerance.py), for the step
+        # actually taken: the output interval cut into equal steps of at most dt
+        t_h = next((t.t for t in problem.model.terms if isinstance(t, Hopping)), 0.0)
+        step = evolution["dt_out"] / math.ceil(evolution["dt_out"] / evolution["dt"] - 1e-9)
+        self.info["error_estimate"] = error_estimate(step, t_h)
         self.measurement = Measurement(self.model, problem, optional)
         self.dt = evolution["dt"]
         self.engine = None  # built at the first step, from the current MPS
@@ -183,7 +190,7 @@ class MPSBackend:
 
     def hop_rate(self) -> float:
         """The fastest hopping amplitude (eV): t_h, or J S of the exchange between spins."""
-        from ..problem.terms import Exchange, Hopping
+        from ..problem.terms import Exchange
 
         rates = [abs(t.t) for t in self.problem.model.terms if isinstance(t, Hopping)]
         rates += [max(abs(t.J_xy), abs(t.J_z)) * self.problem.model.spin
