@@ -4,7 +4,9 @@ measured error–cost frontier (docs/performance.md, "A time step from a toleran
 
 The frontier was measured on the scaling family's L = 4 singlet (the paper's couplings on an
 open chain, t_h = 0.5 eV, 0–91 fs, svd_min 1e-8) against the exact backend: the error of the
-fourth-order sequence falls like dt⁴, error ≈ TROTTER · (t_h dt/ħ)⁴.
+fourth-order sequence falls like dt⁴, error ≈ TROTTER · (t_h dt/ħ)⁴. On the L = 16 member
+the slope is the same and the constant 2.5 times larger: the error builds up while the
+electrons cross the spins, so for many spins this underestimates it.
 
 The truncation adds its own part, which the step does not control. The result file records
 it as the discarded weight (``truncation_error``); the chi study found the error at 0.2–0.4
