@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .config import ConfigError, apply_overrides, differences, load_toml, resolve
+from .config import ConfigError, apply_overrides, differences, load_toml, parse_override, resolve
 from .safeguards.health import NumericalFailure
 from .safeguards.signals import INTERRUPTED, Interrupted, Stop, raising
 
@@ -125,7 +125,7 @@ def _resume(args) -> int:
     config = resolve(apply_overrides(saved.config, args.set))
     config["output"]["path"] = str(path)
     reached = float(saved["time"][-1])
-    asked = any(text.split("=", 1)[0].strip() == "evolution.t_max" for text in args.set)
+    asked = any(parse_override(text)[:2] == ("evolution", "t_max") for text in args.set)
     if final_time(config) < reached - 1e-9 and (asked or saved.status != "complete"):
         raise ConfigError("evolution.t_max", f"the run already reached {reached:g} fs; a resume "
                                              "can extend a run, not shorten it")

@@ -25,6 +25,12 @@ from .tebd import WindowTEBDEngine
 TDVP_DT_WARN = 0.1
 
 
+def steps_in(span: float, dt: float) -> int:
+    """How many equal steps of at most ``dt`` cover ``span`` (fs): each interval between two
+    output times is cut this way, so that every output time is reached exactly."""
+    return math.ceil(span / dt - 1e-9)
+
+
 class MPSBackend:
     """A :class:`~qst_mps.problem.Problem` on an MPS (TeNPy): the measured observables of
     qst_mps/observables.py, bond dimensions and truncation error.
@@ -83,7 +89,7 @@ class MPSBackend:
         # the time-step error that the measured frontier implies (tolerance.py), for the step
         # actually taken: the output interval cut into equal steps of at most dt
         t_h = next((t.t for t in problem.model.terms if isinstance(t, Hopping)), 0.0)
-        step = evolution["dt_out"] / math.ceil(evolution["dt_out"] / evolution["dt"] - 1e-9)
+        step = evolution["dt_out"] / steps_in(evolution["dt_out"], evolution["dt"])
         self.info["error_estimate"] = error_estimate(step, t_h)
         self.measurement = Measurement(self.model, problem, optional)
         self.dt = evolution["dt"]
@@ -135,7 +141,7 @@ class MPSBackend:
         threads = None if "OMP_NUM_THREADS" in os.environ else 1
         for t in times:
             span = t - self.time
-            steps = math.ceil(span / self.dt - 1e-9)
+            steps = steps_in(span, self.dt)
             if steps > 0:
                 if self.engine is None:
                     self.engine = self._engine()

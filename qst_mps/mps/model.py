@@ -154,9 +154,9 @@ class SpinTransferChain(CouplingModel, MPOModel):
     def up_characteristic_mpo(self, angle: float) -> MPO:
         """e^{iθN↑} = Π_x (1 + (e^{iθ} − 1) n↑_x), an MPO of bond dimension 1 (θ = ``angle``)."""
         factor = complex(np.exp(1j * angle) - 1)
-        grids = [[[[("Id", 1.0), (self.op("Nu", x), factor)]]]
-                 for x in range(len(self.lat.mps_sites()))]
-        return MPO.from_grids(self.lat.mps_sites(), grids, bc="finite", IdL=0, IdR=0)
+        sites = self.lat.mps_sites()
+        grids = [[[[("Id", 1.0), (self.op("Nu", x), factor)]]] for x in range(len(sites))]
+        return MPO.from_grids(sites, grids, bc="finite", IdL=0, IdR=0)
 
 
 class UniformChain(CouplingModel, MPOModel):

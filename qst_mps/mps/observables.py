@@ -53,7 +53,7 @@ class Measurement:
         are taken from that call (qst_mps/mps/environments.py). None: measure everything.
         """
         chain = self.chain
-        if changed is None or not self.profiles:
+        if not self.profiles:  # the first call has nothing to keep
             changed = None
         components = ("Sx", "Sy", "Sz") if not chain.conserve_sz else ("Sz",)
         sigma, s_loc = np.zeros(3), np.zeros((len(chain.spin_sites), 3))

@@ -65,12 +65,13 @@ def report(args) -> dict:
         raise SystemExit("run the exact reference first (dt_frontier.py run)")
     rows = []
     for file in sorted(OUT.glob(f"{args.pair}_L{args.L:03d}_mps_*.h5")):
-        if (args.t_max == "auto") == ("_t" in file.stem.split("svd")[-1]):
-            continue
         result = complete(file)
         if result is None:
             continue
         evolution = result.config["evolution"]
+        if file != path(args.L, args.pair, "mps", evolution["dt"], evolution["svd_min"],
+                        args.t_max):  # a run to another t_max
+            continue
         # the exact run's output times are every 0.5 fs; compare at the times both have
         index = np.searchsorted(exact["time"], result["time"])
         index = np.minimum(index, len(exact["time"]) - 1)
@@ -114,7 +115,10 @@ def main(argv=None) -> int:
     parser.add_argument("--svd-min", type=float, nargs="+", default=[1e-8])
     parser.add_argument("--t-max", type=lambda v: v if v == "auto" else float(v), default="auto")
     args = parser.parse_args(argv)
-    do_run(args) if args.command == "run" else report(args)
+    if args.command == "run":
+        do_run(args)
+    else:
+        report(args)
     return 0
 
 

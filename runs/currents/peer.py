@@ -70,6 +70,8 @@ def report(args) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from qst_mps.mps.backend import steps_in
+
     runs = {}
     for file in sorted(OUT.glob("pulse_chi*.h5")):
         result = load(file.stem)
@@ -97,9 +99,8 @@ def report(args) -> None:
         print(f"{name:22s} {row['S_z_half']:10.5f} {row['S_z_final']:9.5f} "
               f"{row.get('error', float('nan')):9.1e} {row['chi']:4d} {row['discarded']:9.1e} "
               f"{row['wall_s']:7.0f} {row['energy_drift']:8.1e}")
-        # the backend cuts every output interval into equal steps of at most dt
         dt_out = r.config["evolution"]["dt_out"]
-        row["step"] = dt_out / np.ceil(dt_out / row["dt"] - 1e-9)
+        row["step"] = dt_out / steps_in(dt_out, row["dt"])
         ax.plot(r["time"], total, lw=1.4, label=f"χ ≤ {row['chi_max']}, steps of "
                 f"{row['step']:g} fs")
     ax.set_xlabel("time (fs)")
