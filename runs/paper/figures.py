@@ -6,6 +6,8 @@
     python runs/paper/figures.py --backend mps    # the same on the mps backend
     python runs/paper/figures.py --gallery        # also copy the PNGs into docs/gallery
                                                   # (as fig2a_mps.png … for --backend mps)
+    python runs/paper/figures.py --backend mps --set evolution.dt=1 evolution.dt_out=1
+                                                  # any configuration key, for every point
 
 Points already complete are not run again (their files are in runs/paper/out/<backend>/<fig>/).
 """
@@ -39,9 +41,10 @@ FIGURES = ["fig2a", "fig2b", "fig3", "fig4a", "fig4b"]
 MPS_LAYOUT = ["model.boundary=open"]
 
 
-def run(name: str, backend: str, jobs: int):
+def run(name: str, backend: str, jobs: int, extra: list[str]):
     folder = HERE / "out" / backend / name
     overrides = [f"evolution.backend={backend}"] + (MPS_LAYOUT if backend == "mps" else [])
+    overrides += extra
     sweep = sweeps.load(HERE / f"{name}.toml", folder, overrides)
     tally = sweeps.run_local(sweep, workers=jobs)
     if tally["complete"] != len(sweep.configs):
@@ -134,6 +137,8 @@ def main():
     parser.add_argument("--backend", default="exact", choices=["exact", "mps", "auto"])
     parser.add_argument("-j", "--jobs", type=int, default=1)
     parser.add_argument("--gallery", action="store_true", help="copy the PNGs to docs/gallery")
+    parser.add_argument("--set", nargs="+", default=[], metavar="KEY=VALUE",
+                        help="configuration overrides for every point (section.key=value)")
     args = parser.parse_args()
     args.figures = args.figures or FIGURES
     unknown = set(args.figures) - set(FIGURES)
@@ -146,7 +151,7 @@ def main():
         needs = ["fig4a", "fig2a"] if name == "fig4b" else [name]
         for sweep_name in needs:
             if sweep_name not in done:
-                done[sweep_name] = run(sweep_name, args.backend, args.jobs)
+                done[sweep_name] = run(sweep_name, args.backend, args.jobs, args.set)
         if name == "fig4b":
             fig = fig4b(done["fig4a"], out, done["fig2a"])
         else:
