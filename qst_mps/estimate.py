@@ -116,7 +116,8 @@ def _mps_estimate(config: dict, problem, t_max: float) -> Estimate:
     seconds = (MPS_SECONDS_PER_SITE_OUTPUT * problem.model.N * outputs
                + (MPS_SECONDS_PER_WINDOW_BOND_FS + MPS_SECONDS_PER_CHI_CUBED_FS * chi**3)
                * window_fs)
-    tdvp = not problem.model.nearest_neighbour
+    # TEBD on open chains, and on a ring cut open where it is empty (qst_mps/mps/ring.py)
+    tdvp = not problem.model.nearest_neighbour_when_cut
     if tdvp:
         seconds *= TDVP_FACTOR
     memory = BASE_BYTES + int(2 * int(window.max()) * chi**2 * 16

@@ -1,5 +1,6 @@
 """The mps backend: the initial state as an exact MPS, evolved with TeNPy's fourth-order TEBD
-(open chains; the optimized sequence of Barthel and Zhang) or two-site TDVP (the ring)."""
+(the optimized sequence of Barthel and Zhang) on open chains and on the ring cut open where it
+is empty (ring.py), or with two-site TDVP where no nearest-neighbour form exists."""
 
 from __future__ import annotations
 
@@ -10,11 +11,13 @@ import warnings
 import numpy as np
 from threadpoolctl import threadpool_limits
 
+from ..problem.electrons import BoxGround
 from ..problem.geometry import HBAR
 from ..problem.terms import Hopping
 from ..tolerance import error_estimate
 from .model import SpinTransferChain
 from .observables import Measurement
+from .ring import shift_mps
 from .states import initial_mps
 from .tdvp import WindowTwoSiteTDVPEngine
 from .tebd import WindowTEBDEngine
@@ -45,9 +48,10 @@ class MPSBackend:
         The resolved ``[evolution]`` table: ``dt`` (fs), ``chi_max``, ``svd_min``.
     integrator : {"tebd", "tdvp", None}
         ``"tebd"``: TeNPy's TEBD with the optimized fourth-order sequence of Barthel and Zhang
-        (TeNPy's ``order = '4_opt'``); needs an open chain with the local spins on consecutive
-        sites (nearest-neighbour H). ``"tdvp"``:
-        two-site TDVP, for any geometry. None: :attr:`default_integrator`. Why TEBD where it
+        (TeNPy's ``order = '4_opt'``); needs the local spins on consecutive sites
+        (nearest-neighbour H) and, on a ring, an empty stretch to cut it open at (ring.py).
+        ``"tdvp"``: two-site TDVP, for any geometry (the ring closed). None:
+        :attr:`default_integrator`. Why TEBD where it
         applies: docs/performance.md (smaller time-step error at dt = 0.5 fs, and several
         times cheaper per fs at the same bond dimension).
     optional : sequence of str
@@ -63,18 +67,40 @@ class MPSBackend:
     def __init__(self, problem, evolution: dict, integrator: str | None = None, optional=()):
         self.problem, self.evolution = problem, evolution
         self.conserve_sz = problem.conserves_sz
-        self.model = SpinTransferChain(problem.model, self.conserve_sz)
+        self.optional = tuple(optional)
+        self.dt = evolution["dt"]
+        self.engine = None  # built at the first step, from the current MPS
+        self.time = 0.0
+        self.truncation_error = 0.0
+        self.changed = None  # sites updated since the last measurement; None: unknown
         integrator = integrator or self.default_integrator
+        if integrator not in (None, "tebd", "tdvp"):
+            raise ValueError(f"integrator {integrator!r}: choose 'tebd' or 'tdvp'")
+        # the ring cut open at an empty bond, for TEBD (ring.py); entanglement_entropy (of sites
+        # 0 … x) would need the cut at site 0 for good
+        cut = (problem.model.periodic and integrator != "tdvp"
+               and problem.model.nearest_neighbour_when_cut
+               and "entanglement_entropy" not in self.optional)
+        self.model = SpinTransferChain(problem.model, self.conserve_sz, cut=cut)
+        self.integrator = "tebd" if cut else integrator
+        self.psi, self.info = initial_mps(self.model, problem)
+        if cut and not (self._place_cut(evolution["dt_out"])
+                        or self._start_where_empty(evolution["dt_out"])):
+            self._rebuild(self.model.offset, "tdvp")  # no empty stretch: the closed ring
         if integrator is None:
             integrator = "tdvp" if self.model.H_bond is None else "tebd"
-        if integrator not in ("tebd", "tdvp"):
-            raise ValueError(f"integrator {integrator!r}: choose 'tebd' or 'tdvp'")
         if integrator == "tebd" and self.model.H_bond is None:
-            raise ValueError("TEBD needs an open chain with the local spins on consecutive sites")
+            raise ValueError("TEBD needs the local spins on consecutive sites and, on a ring, an "
+                             "empty stretch to cut it open at (docs/performance.md)")
         self.integrator = integrator
         if integrator == "tdvp" and evolution["dt"] > TDVP_DT_WARN:
-            if problem.model.periodic:
-                why = "the ring's closing bond is not a nearest-neighbour gate"
+            if problem.model.periodic and "entanglement_entropy" in self.optional:
+                why = ("it records entanglement_entropy, the entropy of sites 0 … x, and TEBD "
+                       "cuts the ring open elsewhere")
+                remedy = "set evolution.dt to 0.1 or less, or leave out entanglement_entropy"
+            elif problem.model.periodic:
+                why = ("the ring's closing bond is not a nearest-neighbour gate, and the ring "
+                       "has no empty stretch to cut it open at")
                 remedy = "set evolution.dt to 0.1 or less"
             else:
                 why = "the local spins are not on consecutive sites"
@@ -84,19 +110,13 @@ class MPSBackend:
                           f"step of {evolution['dt']:g} fs is inaccurate: a step of 0.5 fs "
                           f"gave an error of 1.7e-2 in Δσ_z on the paper's model "
                           f"(docs/performance.md); {remedy}", stacklevel=2)
-        self.psi, self.info = initial_mps(self.model, problem)
         self.info["conserve_sz"] = self.conserve_sz
         # the time-step error that the measured frontier implies (tolerance.py), for the step
         # actually taken: the output interval cut into equal steps of at most dt
         t_h = next((t.t for t in problem.model.terms if isinstance(t, Hopping)), 0.0)
         step = evolution["dt_out"] / steps_in(evolution["dt_out"], evolution["dt"])
         self.info["error_estimate"] = error_estimate(step, t_h)
-        self.measurement = Measurement(self.model, problem, optional)
-        self.dt = evolution["dt"]
-        self.engine = None  # built at the first step, from the current MPS
-        self.time = 0.0
-        self.truncation_error = 0.0
-        self.changed = None  # sites updated since the last measurement; None: unknown
+        self.measurement = Measurement(self.model, problem, self.optional)
 
     def _engine(self) -> WindowTEBDEngine | WindowTwoSiteTDVPEngine:
         evolution = self.evolution
@@ -114,13 +134,18 @@ class MPSBackend:
             **options, "max_dt": 10.0, "lanczos_params": {"P_tol": 1e-10}})
 
     def save_state(self) -> dict:
-        """The MPS, the time and the accumulated truncation error (saved with hdf5_io)."""
-        return {"psi": self.psi, "time": self.time, "truncation_error": self.truncation_error}
+        """The MPS, the time, the accumulated truncation error, and on a ring the site the MPS
+        starts at and the integrator (saved with hdf5_io)."""
+        return {"psi": self.psi, "time": self.time, "truncation_error": self.truncation_error,
+                "offset": self.model.offset, "integrator": self.integrator}
 
     def load_state(self, saved: dict) -> None:
         """Continue from :meth:`save_state` output. The MPS gets the model's own site objects
         (the same local spaces and charges), so that every operator this version measures is
         there, also in a checkpoint written by a version that defined fewer."""
+        offset, integrator = int(saved.get("offset", 0)), saved.get("integrator", self.integrator)
+        if offset != self.model.offset or integrator != self.integrator:
+            self._rebuild(offset, integrator)
         self.psi = saved["psi"]
         self.psi.sites = list(self.model.lat.mps_sites())
         self.time = float(saved["time"])
@@ -143,6 +168,8 @@ class MPSBackend:
             span = t - self.time
             steps = steps_in(span, self.dt)
             if steps > 0:
+                if self.model.cut:
+                    self._keep_cut_empty(span)
                 if self.engine is None:
                     self.engine = self._engine()
                 self.engine.window = self.window(span)
@@ -153,6 +180,89 @@ class MPSBackend:
                 self.engine.trunc_err = type(self.engine.trunc_err)()
             self.time = float(t)
             yield self.time
+
+    def _rebuild(self, offset: int, integrator: str) -> None:
+        """The model for the MPS starting at conduction site ``offset`` of the ring, cut open
+        there for TEBD or closed for TDVP; a new engine and new measurement caches."""
+        self.model = SpinTransferChain(self.problem.model, self.conserve_sz, offset=offset,
+                                       cut=integrator == "tebd")
+        self.integrator = integrator
+        self.measurement = Measurement(self.model, self.problem, self.optional)
+        self.engine, self.changed = None, None
+
+    def _keep_cut_empty(self, span: float) -> None:
+        """Before TEBD runs on the ring cut open for ``span`` fs: see that both ends of the MPS
+        lie outside the window and are empty; with no empty stretch left, go over to TDVP on
+        the closed ring."""
+        if self._place_cut(span):
+            return
+        warnings.warn(f"mps: from t = {self.time:g} fs on the packets leave no empty stretch "
+                      f"of the ring to cut it open for TEBD; the rest runs with two-site TDVP on "
+                      f"the closed ring, whose time step of {self.dt:g} fs may be inaccurate "
+                      f"(docs/performance.md)", stacklevel=3)
+        self._rebuild(self.model.offset, "tdvp")
+
+    def _place_cut(self, span: float) -> bool:
+        """Whether the ring's cut lies in an empty stretch for the next ``span`` fs, after
+        moving empty sites across it (ring.py), as far into the stretch as the sites outside the
+        window allow: no local spin moves, and none ends up at an end of the MPS."""
+        if self._cut_is_empty(span):
+            return True
+        L = self.psi.L
+        first, last = self.window(span)
+        spins = np.asarray(self.model.spin_sites)
+
+        def moved(shift):  # > 0: the first sites move to the end; < 0: the last to the start
+            return np.arange(shift) if shift > 0 else np.arange(L + shift, L)
+
+        def allowed(shift):  # no local spin at the MPS's new first or last site
+            return not np.isin([shift % L, (shift - 1) % L], spins).any()
+
+        shifts = [s for s in range(-(L - 1 - last), first + 1) if s and allowed(s)]
+        if not shifts:
+            return False
+        shift = max(shifts, key=lambda s: (min(first - s, L - 1 - last + s), -abs(s)))
+        if not self._empty(moved(shift)):
+            return False
+        self._rebuild(self.model.offset + shift, "tebd")
+        self.psi = shift_mps(self.psi, shift, self.model.lat.mps_sites())
+        return self._cut_is_empty(span)
+
+    def _start_where_empty(self, span: float) -> bool:
+        """Build the initial MPS again, starting in the middle of the longest stretch of the
+        ring without electrons (density < 1e-10) and without local spins, for packets across
+        site 0; whether the ring can be cut open there for the first ``span`` fs."""
+        if isinstance(self.problem.electrons, BoxGround):  # its DMRG state is built at site 0
+            return False
+        L = self.psi.L
+        ops = [self.model.op("Ntot", p) for p in range(L)]
+        empty = np.real(self.psi.expectation_value(ops)) < 1e-10
+        empty[self.model.spin_sites] = False
+        if empty.all() or not empty.any():
+            return False
+        start = int(np.argmin(empty))  # an occupied site: runs of empty sites start after it
+        runs, length = [], 0
+        for step in range(1, L + 1):
+            p = (start + step) % L
+            length = length + 1 if empty[p] else 0
+            runs.append((length, p))
+        length, end = max(runs)
+        self._rebuild(self.model.site(end - length // 2), "tebd")
+        self.psi, _ = initial_mps(self.model, self.problem)
+        return self._place_cut(span)
+
+    def _cut_is_empty(self, span: float) -> bool:
+        """Whether both ends of the MPS lie outside the next window and hold no particle."""
+        first, last = self.window(span)
+        return 0 < first and last < self.psi.L - 1 and self._empty([0, self.psi.L - 1])
+
+    def _empty(self, positions) -> bool:
+        """Whether the MPS sites ``positions`` hold no conduction electron (outside the window
+        a site holds a definite number of them)."""
+        positions = [int(p) for p in positions]
+        ops = [self.model.op("Ntot", p) for p in range(self.psi.L)]
+        density = self.psi.expectation_value(ops, sites=positions)
+        return bool(np.sum(np.real(density)) < 1e-8)
 
     @staticmethod
     def _union(changed, window):
@@ -194,6 +304,35 @@ class MPSBackend:
             first, last = 0, L - 1
         return first, last
 
+    def _on_sites(self, result: dict, psi) -> dict:
+        """The per-site and per-bond observables of an MPS that starts at site ``offset``
+        indexed by conduction site, as on the ring's own order."""
+        for name in ("density", "spin_density"):
+            if name in result:
+                result[name] = np.roll(result[name], self.model.offset, axis=0)
+        if "current" in result:  # nothing crosses the empty bond where the ring is cut open
+            across = 0.0 if self.model.cut else self._current_across_ends(psi)
+            result["current"] = self._on_bonds(result["current"], across)
+        return result
+
+    def _current_across_ends(self, psi) -> float:
+        """The current from the MPS's last site to its first (the closed ring's bond between
+        them): (2 t_h/ħ) Im Σ_s ⟨c†_{L−1 s} c_{0 s}⟩, with TeNPy's Jordan–Wigner strings."""
+        L, op = psi.L, self.model.op
+        t_h = next(t.t for t in self.problem.model.terms if isinstance(t, Hopping))
+        total = sum(psi.correlation_function(op(f"Cd{s}", 0), op(f"C{s}", L - 1),
+                                             sites1=[0], sites2=[L - 1])[0, 0]
+                    for s in ("u", "d"))  # ⟨c†_0 c_{L−1}⟩ = conj ⟨c†_{L−1} c_0⟩
+        return float(-2 * t_h / HBAR * np.imag(total))
+
+    def _on_bonds(self, values, across_cut):
+        """Values on the MPS's bonds (p, p + 1) as values on the bonds (x, x + 1), x = 0 … N − 2,
+        of the ring's order; ``across_cut`` on the bond where the MPS is cut open."""
+        N = len(values) + 1
+        ring = np.full(N, across_cut, dtype=np.asarray(values).dtype)
+        ring[(np.arange(N - 1) + self.model.offset) % N] = values
+        return ring[:N - 1]
+
     def hop_rate(self) -> float:
         """The fastest hopping amplitude (eV): t_h, or J S of the exchange between spins."""
         from ..problem.terms import Exchange
@@ -218,6 +357,9 @@ class MPSBackend:
         result = self.measurement.measure(psi, changed)
         self.changed = (psi.L, -1)  # nothing updated since this measurement
         bonds = np.asarray(psi.chi, dtype=np.int32)
+        if self.model.offset:  # MPS site p holds conduction site p + offset: back to sites
+            result = self._on_sites(result, psi)
+            bonds = self._on_bonds(bonds, 1)
         result.update({
             "norm": float(np.real(result["norm"] if psi is self.psi
                                   else self.psi.overlap(self.psi))),

@@ -63,9 +63,10 @@ def add_matrix_units(site, spin: float) -> None:
 class SpinTransferChain(CouplingModel, MPOModel):
     """The conduction chain (N sites) with each local spin grouped onto its site n_j.
 
-    On an open chain whose couplings all join neighbouring MPS sites the bond Hamiltonians
-    ``H_bond`` (for TEBD) are built as well; otherwise (the ring's closing hop, exchange between
-    spins further apart) ``H_bond`` is None.
+    MPS site p holds conduction site (p + ``offset``) mod N: on a ring the MPS may start
+    anywhere (qst_mps/mps/ring.py), on an open chain ``offset`` is 0. Where every coupling
+    joins neighbouring MPS sites the bond Hamiltonians ``H_bond`` (for TEBD) are built as well;
+    otherwise (the ring's closing hop, exchange between spins further apart) ``H_bond`` is None.
 
     Parameters
     ----------
@@ -76,10 +77,19 @@ class SpinTransferChain(CouplingModel, MPOModel):
     conserve : bool
         Conserve anything at all (block-sparse tensors). False only to measure what the
         conservation saves (``runs/bench/mps_state.py conservation``).
+    offset : int
+        The conduction site on MPS site 0 (a ring only).
+    cut : bool
+        Leave out the ring's hop between MPS sites N − 1 and 0 (sites offset − 1 and offset):
+        the ring cut open there, for TEBD, while both sites are empty (qst_mps/mps/ring.py).
     """
 
-    def __init__(self, model, conserve_sz: bool = True, conserve: bool = True):
+    def __init__(self, model, conserve_sz: bool = True, conserve: bool = True,
+                 offset: int = 0, cut: bool = False):
+        if offset and not model.periodic:
+            raise ValueError("only a ring can start its MPS at another site than 0")
         self.problem_model = model
+        self.offset, self.cut = offset % model.N, cut and model.periodic
         self.conserve_sz = conserve and conserve_sz
         fermion = SpinHalfFermionSite(cons_N="N" if conserve else None,
                                       cons_Sz="Sz" if self.conserve_sz else None)
@@ -87,20 +97,39 @@ class SpinTransferChain(CouplingModel, MPOModel):
         add_matrix_units(local, model.spin)
         set_common_charges([fermion, local], "same")
         decorated = GroupedSite([fermion, local], labels=["f", "s"])
-        self.spin_sites = list(model.spin_sites)
+        self.spin_sites = [self.position(x) for x in model.spin_sites]
         self.decorated = set(self.spin_sites)
         sites = [decorated if x in self.decorated else fermion for x in range(model.N)]
         lattice = TrivialLattice(sites, bc_MPS="finite")
         CouplingModel.__init__(self, lattice)
-        add_products(self, model.products(), self.where)
+        products = [p for p in model.products() if not (self.cut and self.crosses_cut(p))]
+        add_products(self, products, self.where)
         MPOModel.__init__(self, lattice, self.calc_H_MPO())
-        self.H_bond = self.calc_H_bond() if model.nearest_neighbour else None
+        spans = [[self.where(op)[0] for op in p.ops] for p in products]
+        nearest = all(max(where) - min(where) <= 1 for where in spans)
+        self.H_bond = self.calc_H_bond() if nearest else None
+
+    def position(self, x: int) -> int:
+        """The MPS site of conduction site x."""
+        return (x - self.offset) % self.problem_model.N
+
+    def site(self, position: int) -> int:
+        """The conduction site on MPS site ``position``."""
+        return (position + self.offset) % self.problem_model.N
+
+    def crosses_cut(self, product) -> bool:
+        """Whether an operator product is a hop between MPS sites N − 1 and 0 (across the
+        cut)."""
+        where = [self.where(op)[0] for op in product.ops]
+        return (all(op.on != "loc" for op in product.ops)
+                and min(where) == 0 and max(where) == self.problem_model.N - 1)
 
     def where(self, op) -> tuple[int, str]:
         """MPS site and TeNPy operator name of a problem operator."""
         if op.on == "loc":
             return self.spin_sites[op.index], op.name + "s"
-        return op.index, self.op(op.name, op.index)
+        position = self.position(op.index)
+        return position, self.op(op.name, position)
 
     def op(self, name: str, x: int) -> str:
         """Name of a conduction-electron operator on site x ('Cdu' -> 'Cduf' where grouped)."""
@@ -129,7 +158,8 @@ class SpinTransferChain(CouplingModel, MPOModel):
     def creation_mpo(self, packet, spin: str) -> MPO:
         """c†_{φ s} = Σ_x φ(x) c†_{x s} (s = 'u' or 'd') with its Jordan–Wigner string."""
         def grid(x):
-            return [["JW", [(self.op(f"Cd{spin}", x), complex(packet[x]))]], [None, "Id"]]
+            amplitude = complex(packet[self.site(x)])
+            return [["JW", [(self.op(f"Cd{spin}", x), amplitude)]], [None, "Id"]]
         return self.sum_mpo(grid, 2, neutral=False)
 
     def pair_mpos(self, up_pairs: bool = True) -> dict:

@@ -52,9 +52,21 @@ class Model:
     def nearest_neighbour(self) -> bool:
         """Whether every term joins at most two neighbouring MPS sites, each local spin grouped
         with its conduction site: then TEBD applies on the mps backend (else two-site TDVP)."""
+        return self._neighbours_only(cut=False)
+
+    @cached_property
+    def nearest_neighbour_when_cut(self) -> bool:
+        """Whether every term but the ring's closing hop joins neighbouring sites: then the mps
+        backend runs TEBD on the ring cut open where its state is empty (qst_mps/mps/ring.py)."""
+        return self._neighbours_only(cut=self.periodic)
+
+    def _neighbours_only(self, cut: bool) -> bool:
         sites = list(self.spin_sites)
         for product in self.products():
             where = [sites[op.index] if op.on == "loc" else op.index for op in product.ops]
+            if (cut and all(op.on != "loc" for op in product.ops)
+                    and min(where) == 0 and max(where) == self.N - 1):
+                continue  # the closing hop (N − 1, 0)
             if max(where) - min(where) > 1:
                 return False
         return True

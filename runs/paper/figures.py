@@ -131,6 +131,52 @@ def fig4b(sweep, out, fig2a_sweep):
     return fig
 
 
+EXACT = dict(color="black", lw=0.7, alpha=0.8)
+
+
+def largest_deviation(run, reference, name: str) -> float:
+    """max |run[name] − reference[name]| over the times both files recorded."""
+    time, ref_time = np.asarray(run["time"]), np.asarray(reference["time"])
+    match = np.abs(time[:, None] - ref_time[None, :]) < 1e-9
+    rows, columns = np.nonzero(match)
+    return float(np.max(np.abs(np.asarray(run[name])[rows]
+                               - np.asarray(reference[name])[columns])))
+
+
+def overlay_exact(name: str, fig, sweep, exact) -> float:
+    """Draw the exact backend's curves (thin black) over another backend's figure ``name`` and
+    return the largest deviation of its quantity (Δσ_z; the pair probabilities for Fig. 3)."""
+    runs = [load(sweep.path(i)) for i in range(len(sweep.configs))]
+    references = [load(exact.path(i)) for i in range(len(exact.configs))]
+    if name == "fig4b":  # the θ-average of the Fig. 4 a runs, θ ∈ [0, 2π)
+        runs, references = ([{"time": group[0]["time"], "delta_sigma_z": np.mean(
+            [r["delta_sigma_z"] for r in group[:-1]], axis=0)}] for group in (runs, references))
+    quantity = "pair_spin_probabilities" if name == "fig3" else "delta_sigma_z"
+    deviation = max(largest_deviation(r, e, quantity)
+                    for r, e in zip(runs, references, strict=True))
+    label = f"exact (largest deviation {deviation:.1e})"
+    if name in ("fig2a", "fig4b"):
+        ax = fig.axes[0]
+        for i, reference in enumerate(references):
+            ax.plot(reference["time"], reference["delta_sigma_z"], label=label if i == 0 else None,
+                    **EXACT)
+    elif name == "fig3":
+        for i, reference in enumerate(references):
+            ax = fig.axes[2 * ["zz", "flip", "full"].index(exact.configs[i]["model"]["sd_terms"])
+                          + ["singlet", "triplet_0"].index(exact.configs[i]["state"]["pair"])]
+            ax.plot(reference["time"], reference["pair_spin_probabilities"],
+                    label=[label, None, None, None] if i == 0 else None, **EXACT)
+    elif name in ("fig2b", "fig4a"):
+        table = sweeps.collect(exact)
+        key = "state.d" if name == "fig2b" else "state.theta"
+        x = np.asarray(table.axes[key], dtype=float) / (np.pi if name == "fig4a" else 1.0)
+        values = np.moveaxis(table.values["delta_sigma_z"], list(table.axes).index(key), 0)
+        fig.axes[0].plot(x, values.reshape(len(x), -1), "x", color="black", ms=5)
+        fig.axes[0].plot([], [], "x", color="black", label=label)
+    fig.axes[0].legend(frameon=False, fontsize=8)
+    return deviation
+
+
 def main():
     parser = argparse.ArgumentParser(description="Reproduce the paper's figures.")
     parser.add_argument("figures", nargs="*", help=f"any of {', '.join(FIGURES)} (default: all)")
@@ -146,7 +192,7 @@ def main():
         parser.error(f"unknown figures {sorted(unknown)}; choose from {', '.join(FIGURES)}")
     out = HERE / "out" / args.backend
     out.mkdir(parents=True, exist_ok=True)
-    done = {}
+    done, deviations = {}, {}
     for name in args.figures:
         needs = ["fig4a", "fig2a"] if name == "fig4b" else [name]
         for sweep_name in needs:
@@ -159,6 +205,9 @@ def main():
         if args.backend != "exact":  # say which backend made it (the titles name the figure)
             fig.axes[0].set_title(f"{fig.axes[0].get_title()} ({args.backend} backend)",
                                   fontsize=fig.axes[0].title.get_fontsize())
+            sweep_name = "fig4a" if name == "fig4b" else name
+            exact = run(sweep_name, "exact", args.jobs, [])
+            deviations[name] = overlay_exact(name, fig, done[sweep_name], exact)
         fig.tight_layout()
         png = out / f"{name}.png"
         fig.savefig(png, dpi=150)
@@ -169,6 +218,14 @@ def main():
             gallery.mkdir(parents=True, exist_ok=True)
             shutil.copy(png, gallery / (png.name if args.backend == "exact"
                                         else f"{name}_{args.backend}.png"))
+
+
+    if deviations:
+        (out / "deviations.txt").write_text("".join(
+            f"{name}: largest |{args.backend} − exact| = {value:.2e}\n"
+            for name, value in deviations.items()))
+        print(*(f"{name}: largest deviation from exact {value:.2e}"
+                for name, value in deviations.items()), sep="\n")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,62 @@
+"""TEBD on the ring: the MPS cut open at an empty bond, the cut moved on ahead of the packets.
+
+On the ring the hop between sites N − 1 and 0 joins the two ends of the MPS, so H is not a sum
+of nearest-neighbour bonds and TEBD does not apply as it stands. But a hop between two empty
+sites does nothing to the state. Outside the window that TEBD updates (qst_mps/mps/backend.py)
+the MPS is a product of empty sites and unreached local spins, and at most an amplitude of 1e-10
+reaches past the window's margin in one output interval. So while both ends of the MPS lie
+outside the window and are empty, the ring cut open between them evolves as the ring does, to
+that tolerance.
+
+The MPS may start at any conduction site (``SpinTransferChain.offset``). When the window comes
+close to an end, :func:`shift_mps` moves empty sites from the other end across: a product of empty
+sites (even fermion parity, bond dimension 1 on either side) changes place without a sign and
+without truncation. The cut then lies in the middle of the empty stretch of the ring again. Only
+when no empty stretch is left (the packets and the spins they touched fill the ring) does the
+backend go over to two-site TDVP on the closed ring.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import tenpy.linalg.np_conserved as npc
+from tenpy.networks.mps import MPS
+
+
+def shift_mps(psi: MPS, shift: int, sites) -> MPS:
+    """``psi`` with its first ``shift`` sites moved to its end (``shift`` < 0: its last
+    −``shift`` sites moved to its start), on the MPS sites ``sites`` of the new order.
+
+    The moved sites must be a product (bond dimension 1 on every bond that touches them) with
+    no conduction electron: empty sites, and local spins in a product state (the caller checks
+    the density). They carry no fermion parity, so they move without a sign. Their virtual legs
+    get the charges of the end they move to (TeNPy's ``detect_legcharge``, site by site).
+    ``psi`` is left unchanged.
+    """
+    L = psi.L
+    k = shift % L
+    if k == 0:
+        return psi.copy()
+    Bs = [psi.get_B(i, "B").itranspose(["vL", "p", "vR"]) for i in range(L)]
+    Ss = [psi.get_SL(i) for i in range(L)] + [psi.get_SR(L - 1)]
+    moved = list(range(k)) if shift > 0 else list(range(k, L))
+    if any(Bs[i].get_leg("vL").ind_len != 1 or Bs[i].get_leg("vR").ind_len != 1 for i in moved):
+        raise ValueError("the sites to move across the cut are not a product")
+    chinfo = psi.chinfo
+    if shift > 0:  # to the end: chain the charges on from the old right end
+        leg = Bs[L - 1].get_leg("vR")
+        for i in moved:
+            dense, physical = Bs[i].to_ndarray(), Bs[i].get_leg("p")
+            legs = npc.detect_legcharge(dense, chinfo, [leg.conj(), physical, None], qconj=-1)
+            Bs[i] = npc.Array.from_ndarray(dense, legs, labels=["vL", "p", "vR"])
+            leg = legs[2]
+    else:  # to the start: chain them back from the old left end
+        leg = Bs[0].get_leg("vL")
+        for i in reversed(moved):
+            dense, physical = Bs[i].to_ndarray(), Bs[i].get_leg("p")
+            legs = npc.detect_legcharge(dense, chinfo, [None, physical, leg.conj()], qconj=+1)
+            Bs[i] = npc.Array.from_ndarray(dense, legs, labels=["vL", "p", "vR"])
+            leg = legs[0]
+    Bs = Bs[k:] + Bs[:k]
+    Ss = Ss[k:L] + [np.ones(1)] + Ss[1:k] + [np.ones(1)]
+    return MPS(list(sites), Bs, Ss, bc="finite", form="B", norm=psi.norm, unit_cell_width=L)
