@@ -28,6 +28,16 @@ from .tebd import WindowTEBDEngine
 TDVP_DT_WARN = 0.1
 
 
+#: A bond counts as entangled for the window when its second Schmidt value exceeds this many
+#: times svd_min, and this many times the step's error estimate (tolerance.py). TEBD's
+#: even/odd splitting scatters a packet at k into k + π, a ghost that runs the other way
+#: with a Schmidt value of about twice the error estimate (2e-5 on the paper's singlet at
+#: 0.5 fs); counting it, the window covered the whole 200-site chain from 20 fs on (the
+#: packets: 130 sites), and on the ring it left no empty stretch to cut open
+#: (docs/performance.md). Outside the window it is frozen instead of carried along.
+WINDOW_SCHMIDT = 10.0
+
+
 def steps_in(span: float, dt: float) -> int:
     """How many equal steps of at most ``dt`` cover ``span`` (fs): each interval between two
     output times is cut this way, so that every output time is reached exactly."""
@@ -84,6 +94,11 @@ class MPSBackend:
         self.model = SpinTransferChain(problem.model, self.conserve_sz, cut=cut)
         self.integrator = "tebd" if cut else integrator
         self.psi, self.info = initial_mps(self.model, problem)
+        # the time-step error that the measured frontier implies (tolerance.py), for the step
+        # actually taken: the output interval cut into equal steps of at most dt
+        t_h = next((t.t for t in problem.model.terms if isinstance(t, Hopping)), 0.0)
+        step = evolution["dt_out"] / steps_in(evolution["dt_out"], evolution["dt"])
+        self.info["error_estimate"] = error_estimate(step, t_h)
         if cut and not (self._place_cut(evolution["dt_out"])
                         or self._start_where_empty(evolution["dt_out"])):
             self._rebuild(self.model.offset, "tdvp")  # no empty stretch: the closed ring
@@ -111,11 +126,6 @@ class MPSBackend:
                           f"gave an error of 1.7e-2 in Δσ_z on the paper's model "
                           f"(docs/performance.md); {remedy}", stacklevel=2)
         self.info["conserve_sz"] = self.conserve_sz
-        # the time-step error that the measured frontier implies (tolerance.py), for the step
-        # actually taken: the output interval cut into equal steps of at most dt
-        t_h = next((t.t for t in problem.model.terms if isinstance(t, Hopping)), 0.0)
-        step = evolution["dt_out"] / steps_in(evolution["dt_out"], evolution["dt"])
-        self.info["error_estimate"] = error_estimate(step, t_h)
         self.measurement = Measurement(self.model, problem, self.optional)
 
     def _engine(self) -> WindowTEBDEngine | WindowTwoSiteTDVPEngine:
@@ -274,15 +284,17 @@ class MPSBackend:
     def window(self, span: float) -> tuple[int, int]:
         """Sites (first, last) that TEBD or TDVP must update for the next ``span`` fs.
 
-        Every bond with bond dimension > 1, the local spins unless they are a stationary
-        product (``Problem.local_stationary``), plus a margin of m ≥ 10 sites on each side with
-        (r τ/ħ)^m / m! < 1e-10 (the most amplitude that hops m sites in time τ = ``span`` at
-        the fastest rate r: the hopping t_h, or the exchange J S), joined with the previous
-        window. Outside, the MPS is a product of empty sites and local spins in an eigenstate
-        of their part of H.
+        Every bond whose second Schmidt value exceeds :data:`WINDOW_SCHMIDT` × (svd_min or
+        the step's error estimate, the larger), the
+        local spins unless they are a stationary product (``Problem.local_stationary``), plus
+        a margin of m ≥ 10 sites on each side with (r τ/ħ)^m / m! < 1e-10 (the most amplitude
+        that hops m sites in time τ = ``span`` at the fastest rate r: the hopping t_h, or the
+        exchange J S), joined with the previous window. Outside, the MPS is a product of empty
+        sites and local spins in an eigenstate of their part of H, up to an amplitude of the
+        order of what the truncation discards.
         """
-        chi = np.asarray(self.psi.chi)  # chi[i]: bond between sites i and i + 1
-        entangled = np.flatnonzero(chi > 1)
+        threshold = WINDOW_SCHMIDT * max(self.evolution["svd_min"], self.info["error_estimate"])
+        entangled = np.flatnonzero(self.second_schmidt_values() > threshold)
         L = self.psi.L
         if not self.problem.local_stationary:
             spins = np.asarray(self.model.spin_sites)
@@ -332,6 +344,15 @@ class MPSBackend:
         ring = np.full(N, across_cut, dtype=np.asarray(values).dtype)
         ring[(np.arange(N - 1) + self.model.offset) % N] = values
         return ring[:N - 1]
+
+    def second_schmidt_values(self) -> np.ndarray:
+        """The second largest Schmidt value of each bond (i, i + 1), 0 where there is one."""
+        values = np.zeros(self.psi.L - 1)
+        for i in range(self.psi.L - 1):
+            S = self.psi.get_SR(i)
+            if len(S) > 1:
+                values[i] = np.partition(S, -2)[-2]
+        return values
 
     def hop_rate(self) -> float:
         """The fastest hopping amplitude (eV): t_h, or J S of the exchange between spins."""
