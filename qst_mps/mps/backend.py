@@ -145,15 +145,17 @@ class MPSBackend:
 
     def save_state(self) -> dict:
         """The MPS, the time, the accumulated truncation error, and on a ring the site the MPS
-        starts at and the integrator (saved with hdf5_io)."""
+        starts at, the integrator and its step (saved with hdf5_io)."""
         return {"psi": self.psi, "time": self.time, "truncation_error": self.truncation_error,
-                "offset": self.model.offset, "integrator": self.integrator}
+                "offset": self.model.offset, "integrator": self.integrator, "dt": self.dt}
 
     def load_state(self, saved: dict) -> None:
         """Continue from :meth:`save_state` output. The MPS gets the model's own site objects
         (the same local spaces and charges), so that every operator this version measures is
         there, also in a checkpoint written by a version that defined fewer."""
         offset, integrator = int(saved.get("offset", 0)), saved.get("integrator", self.integrator)
+        if self.model.cut and integrator == "tdvp":  # a ring gone over to TDVP, at its step
+            self.dt = min(self.dt, float(saved.get("dt", TDVP_DT_WARN)))
         if offset != self.model.offset or integrator != self.integrator:
             self._rebuild(offset, integrator)
         self.psi = saved["psi"]
@@ -206,11 +208,12 @@ class MPSBackend:
         the closed ring."""
         if self._place_cut(span):
             return
+        self._rebuild(self.model.offset, "tdvp")
+        self.dt = min(self.dt, TDVP_DT_WARN)
         warnings.warn(f"mps: from t = {self.time:g} fs on the packets leave no empty stretch "
                       f"of the ring to cut it open for TEBD; the rest runs with two-site TDVP on "
-                      f"the closed ring, whose time step of {self.dt:g} fs may be inaccurate "
-                      f"(docs/performance.md)", stacklevel=3)
-        self._rebuild(self.model.offset, "tdvp")
+                      f"the closed ring, at steps of at most {self.dt:g} fs (TDVP's splitting "
+                      f"error: docs/performance.md), several times slower per fs", stacklevel=3)
 
     def _place_cut(self, span: float) -> bool:
         """Whether the ring's cut lies in an empty stretch for the next ``span`` fs, after
@@ -314,6 +317,8 @@ class MPSBackend:
             first, last = min(first, self.engine.window[0]), max(last, self.engine.window[1])
         if last - first < 2:
             first, last = 0, L - 1
+        if self.problem.model.periodic and not self.model.cut and (first == 0 or last == L - 1):
+            first, last = 0, L - 1  # the closed ring's hop joins the MPS's two ends
         return first, last
 
     def _on_sites(self, result: dict, psi) -> dict:

@@ -4,9 +4,10 @@ Far from the packets the MPS is a product (bond dimension 1) of empty sites and 
 that have not been reached yet: an eigenstate of its part of H, which TDVP would only multiply
 by a phase. TeNPy's two-site TDVP still spends ~5 ms per site and sweep there (Krylov set-up,
 SVD, environments), most of a step on the long chains of the scaling family. Sweeping over a
-window that holds every bond with bond dimension > 1, plus a margin, gives the same state: the
-amplitude that can leak past a margin of m sites in one interval of length τ is
-~ (t_h τ / ħ)^m / m! times the (already truncated, ≲ svd_min) amplitude at the window's edge.
+window that holds every entangled bond (``MPSBackend.window``), plus a margin, gives the same
+state: the amplitude that can leak past a margin of m sites in one interval of length τ is
+~ (t_h τ / ħ)^m / m! times the (small: ≲ 10 svd_min or 10 × the step's error estimate)
+amplitude at the window's edge.
 """
 
 from __future__ import annotations
