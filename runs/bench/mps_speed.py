@@ -124,28 +124,27 @@ def main(argv=None) -> int:
         print(json.dumps(one(args.one, args.pair, args.t_max)))
         return 0
     exact = in_subprocess("exact", args.pair, args.t_max)
+    print(f"\n{args.pair}, 0–{args.t_max:g} fs; exact {exact['wall_s']:.1f} s")
+    print("| variant | fs | wall s | s per fs | max chi | peak MiB | max abs ΔΔσ_z | max abs ΔP "
+          "| max abs ΔS_z_loc | max abs Δdensity (ring) | S_z_total drift | warnings |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|", flush=True)
     rows = []
-    for variant in args.variants:
+    for variant in args.variants:  # each row as soon as its variant is done
         t_max = min(args.t_max, VARIANTS[variant].get("t_max", args.t_max))
         result = in_subprocess(variant, args.pair, t_max)
         upto = len(result["time"])  # a variant may stop before the others
-        compared = SHARED + (["density"] if variant != "tuned" and variant != "tdvp" else [])
+        compared = SHARED + (["density"] if variant not in ("tuned", "tdvp") else [])
         errors = {k: float(np.max(np.abs(np.subtract(result[k], exact[k][:upto]))))
                   for k in compared}
         drift = float(np.ptp(result["S_z_total"]))
         rows.append((variant, result, errors, drift))
-    print(f"\n{args.pair}, 0–{args.t_max:g} fs; exact {exact['wall_s']:.1f} s")
-    print("| variant | fs | wall s | s per fs | max chi | peak MiB | max abs ΔΔσ_z | max abs ΔP "
-          "| max abs ΔS_z_loc | max abs Δdensity (ring) | S_z_total drift | warnings |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
-    for variant, result, errors, drift in rows:
         density = f"{errors['density']:.1e}" if "density" in errors else "—"
         print(f"| {variant} | {result['t_max']:g} | {result['wall_s']:.0f} | "
               f"{result['wall_s'] / result['t_max']:.2f} | "
               f"{max(result['chi_max_bond'])} | {result['max_rss_mib']:.0f} | "
               f"{errors['delta_sigma_z']:.1e} | {errors['pair_spin_probabilities']:.1e} | "
               f"{errors['S_z_loc']:.1e} | {density} | {drift:.1e} | "
-              f"{len(result['warnings'])} |")
+              f"{len(result['warnings'])} |", flush=True)
     per_fs = {variant: result["wall_s"] / result["t_max"] for variant, result, _, _ in rows}
     for reference in ("baseline", "plain"):
         for variant in sorted(per_fs.keys() - {"baseline", "plain"}):
