@@ -61,11 +61,11 @@ def test_the_ring_cut_open_follows_the_exact_ring(monkeypatch, tmp_path):
     offsets, forced = [], {"now": False}
     placed, is_empty = MPSBackend._place_cut, MPSBackend._cut_is_empty
 
-    def cut_is_empty(self, span):
+    def cut_is_empty(self, first, last):
         if forced["now"]:
             forced["now"] = False
             return False
-        return is_empty(self, span)
+        return is_empty(self, first, last)
 
     def move_every_time(self, span):
         offsets.append(self.model.offset)
