@@ -1,5 +1,5 @@
-"""The mps backend (TeNPy: TEBD on open chains, two-site TDVP on rings too small to cut open,
-tests/test_mps_ring.py for the others) against the exact backend."""
+"""The mps backend (TeNPy: TEBD on open chains and even rings, two-site TDVP on odd rings too
+small to cut open; tests/test_mps_ring.py for rings cut open) against the exact backend."""
 
 import warnings
 
@@ -12,6 +12,9 @@ from qst_mps.mps.backend import MPSBackend
 from qst_mps.simulation import ELAPSED, simulate
 
 warnings.filterwarnings("ignore", message="unused option")
+#: the tiny ring with an odd number of sites (no closing gate for TEBD: TDVP), the spins where
+#: the 16-site ring has them
+ODD_RING = {"N": 15, "n_first": 8}
 PAIRS = ["singlet", "triplet_0", "triplet_minus", "triplet_plus", "theta", "single_down"]
 
 
@@ -50,15 +53,17 @@ def compare(config, tolerance=1e-4, path=None):
     return mps
 
 
-def test_the_integrator_is_tebd_on_open_chains_and_tdvp_on_the_ring():
+def test_the_integrator_is_tebd_on_open_chains_and_even_rings_and_tdvp_otherwise():
     assert mps_backend(tiny("singlet", "open")).integrator == "tebd"
     assert mps_backend(tiny("singlet", "open", spin_sites=[8, 10])).integrator == "tdvp"
-    assert mps_backend(tiny("singlet", "periodic")).integrator == "tdvp"
+    ring = mps_backend(tiny("singlet", "periodic"))  # too small to cut open: closed by a gate
+    assert (ring.integrator, ring.closing) == ("tebd", True)
+    assert mps_backend(tiny("singlet", "periodic", **ODD_RING)).integrator == "tdvp"  # odd ring
     with pytest.raises(ValueError, match="choose 'tebd' or 'tdvp'"):
         mps_backend(tiny("singlet", "open"), integrator="TEBD")
     with pytest.raises(ValueError, match="on a ring, an empty stretch"):
-        mps_backend(tiny("singlet", "periodic"), integrator="tebd")
-    coarse = tiny("singlet", "periodic")
+        mps_backend(tiny("singlet", "periodic", **ODD_RING), integrator="tebd")
+    coarse = tiny("singlet", "periodic", **ODD_RING)
     coarse["evolution"]["dt"] = 0.5
     with pytest.warns(UserWarning, match="closing bond") as caught:
         mps_backend(coarse)
@@ -85,7 +90,8 @@ def test_tebd_follows_the_exact_evolution():
     ("open", "zz", "half", 0.5), ("open", "flip", "pauli", 0.5),
     ("periodic", "zz", "pauli", 0.5), ("open", "full", "half", 1.0)])
 def test_every_model_variant_follows_exact(boundary, sd_terms, electron_spin, spin):
-    """sd_terms zz / flip, the Pauli convention and a spin-1 chain, on both integrators."""
+    """sd_terms zz / flip, the Pauli convention and a spin-1 chain, on TEBD (the ring closed
+    by its gate of its own, the open chain)."""
     out = compare(tiny("triplet_0", boundary, sd_terms=sd_terms, electron_spin=electron_spin,
                        spin=spin))
     if sd_terms == "zz":  # the singlet/triplet_0 mixing that Fig. 3 shows
@@ -93,9 +99,10 @@ def test_every_model_variant_follows_exact(boundary, sd_terms, electron_spin, sp
 
 
 def test_tdvp_follows_the_exact_evolution(tmp_path):
+    """On an odd ring too small to cut open: two-site TDVP."""
     from qst_mps.cli import main
 
-    out = compare(tiny("singlet", boundary="periodic"), path=tmp_path / "mps.h5")
+    out = compare(tiny("singlet", boundary="periodic", **ODD_RING), path=tmp_path / "mps.h5")
     assert out["chi_max_bond"].max() > 8  # two-site TDVP grew the bond dimension
     assert np.all(np.diff(out["truncation_error"]) >= 0)
     figure = tmp_path / "diagnostics.png"
@@ -120,7 +127,7 @@ def test_total_s_z_is_conserved_when_the_mps_is_truncated(boundary):
     """A coarse truncation (svd_min 1e-6) leaves TDVP's canonical form (ring) slightly broken,
     and TEBD (open chain) is measured without re-canonicalizing; the measured S_z_total must
     still be the conserved charge (to 1e-8)."""
-    config = tiny("singlet", boundary, t_max=2.5)
+    config = tiny("singlet", boundary, t_max=2.5, **(ODD_RING if boundary == "periodic" else {}))
     config["evolution"]["svd_min"] = 1e-6
     out = simulate(config)
     assert np.max(np.abs(out["S_z_total"] - out["S_z_total"][0])) < 1e-8

@@ -38,6 +38,14 @@ TDVP_DT_WARN = 0.1
 WINDOW_SCHMIDT = 10.0
 
 
+#: Below this many electrons on the two sites that the ring's closing gate joins (at steps of
+#: 0.5 fs; ∝ 1/dt²), the gate acts once per step, in its middle (tebd.py); above, in every
+#: even layer. Once per step adds an error of about 4e-3 × that density per fs at 0.5 fs
+#: (∝ dt²), measured on a 32-site ring against the exact backend (docs/performance.md):
+#: below 1e-6 per fs here.
+CLOSING_CENTRAL_DENSITY = 2.5e-4
+
+
 def steps_in(span: float, dt: float) -> int:
     """How many equal steps of at most ``dt`` cover ``span`` (fs): each interval between two
     output times is cut this way, so that every output time is reached exactly."""
@@ -84,6 +92,9 @@ class MPSBackend:
         self.truncation_error = 0.0
         self.changed = None  # sites updated since the last measurement; None: unknown
         self.measurement = None  # built for the model the run starts on
+        #: on a ring that the packets fill: TEBD with the hop across the cut as a gate of its
+        #: own (qst_mps/mps/tebd.py), from then on
+        self.closing = False
         integrator = integrator or self.default_integrator
         if integrator not in (None, "tebd", "tdvp"):
             raise ValueError(f"integrator {integrator!r}: choose 'tebd' or 'tdvp'")
@@ -102,12 +113,13 @@ class MPSBackend:
         self.info["error_estimate"] = error_estimate(step, t_h)
         if cut and not (self._place_cut(evolution["dt_out"])
                         or self._start_where_empty(evolution["dt_out"])):
-            self._rebuild(self.model.offset, "tdvp")  # no empty stretch: the closed ring
+            self._close(at_start=True)  # no empty stretch: the closed ring
         if integrator is None:
             integrator = "tdvp" if self.model.H_bond is None else "tebd"
         if integrator == "tebd" and self.model.H_bond is None:
             raise ValueError("TEBD needs the local spins on consecutive sites and, on a ring, an "
-                             "empty stretch to cut it open at (docs/performance.md)")
+                             "empty stretch to cut it open at or an even number of sites "
+                             "(docs/performance.md)")
         self.integrator = integrator
         if integrator == "tdvp" and evolution["dt"] > TDVP_DT_WARN:
             if problem.model.periodic and "entanglement_entropy" in self.optional:
@@ -116,7 +128,8 @@ class MPSBackend:
                 remedy = "set evolution.dt to 0.1 or less, or leave out entanglement_entropy"
             elif problem.model.periodic:
                 why = ("the ring's closing bond is not a nearest-neighbour gate, and the ring "
-                       "has no empty stretch to cut it open at")
+                       "has no empty stretch to cut it open at, nor an even number of sites "
+                       "for a closing gate of its own")
                 remedy = "set evolution.dt to 0.1 or less"
             else:
                 why = "the local spins are not on consecutive sites"
@@ -139,17 +152,20 @@ class MPSBackend:
         if self.integrator == "tebd":
             # '4_opt' (Barthel & Zhang 2020, Eq. 30a): as many gates per step as Suzuki's
             # order 4, a Trotter error 6-7x smaller at 0.5 fs (docs/performance.md)
+            closing = self.model.closing_bond() if self.closing else None
             return WindowTEBDEngine(self.psi, self.model, {**options, "order": "4_opt",
-                                                           "max_delta_t": 10.0})
+                                                           "max_delta_t": 10.0}, closing)
         # P_tol 1e-10 instead of 1e-14: 1.25x faster, the state unchanged to 1e-7 per fs
         return WindowTwoSiteTDVPEngine(self.psi, self.model, {
             **options, "max_dt": 10.0, "lanczos_params": {"P_tol": 1e-10}})
 
     def save_state(self) -> dict:
         """The MPS, the time, the accumulated truncation error, and on a ring the site the MPS
-        starts at, the integrator and its step (saved with hdf5_io)."""
+        starts at, the integrator, its step and whether the closing gate runs (saved with
+        hdf5_io)."""
         return {"psi": self.psi, "time": self.time, "truncation_error": self.truncation_error,
-                "offset": self.model.offset, "integrator": self.integrator, "dt": self.dt}
+                "offset": self.model.offset, "integrator": self.integrator, "dt": self.dt,
+                "closing": self.closing}
 
     def load_state(self, saved: dict) -> None:
         """Continue from :meth:`save_state` output. The MPS gets the model's own site objects
@@ -160,6 +176,7 @@ class MPSBackend:
             self.dt = min(self.dt, float(saved.get("dt", TDVP_DT_WARN)))
         if offset != self.model.offset or integrator != self.integrator:
             self._rebuild(offset, integrator)
+        self.closing = bool(saved.get("closing", False))
         self.psi = saved["psi"]
         self.psi.sites = list(self.model.lat.mps_sites())
         self.time = float(saved["time"])
@@ -187,6 +204,8 @@ class MPSBackend:
                 if self.engine is None:
                     self.engine = self._engine()
                 self.engine.window = self.window(span)
+                if self.closing:
+                    self.engine.closing_every_layer = self._closing_every_layer(span / steps)
                 self.changed = self._union(self.changed, self.engine.window)
                 with threadpool_limits(threads, user_api="blas"):
                     self.engine.run_evolution(steps, span / steps / HBAR)
@@ -206,16 +225,37 @@ class MPSBackend:
 
     def _keep_cut_empty(self, span: float) -> None:
         """Before TEBD runs on the ring cut open for ``span`` fs: see that both ends of the MPS
-        lie outside the window and are empty; with no empty stretch left, go over to TDVP on
-        the closed ring."""
-        if self._place_cut(span):
+        lie outside the window and are empty; with no empty stretch left, close the ring
+        (:meth:`_close`)."""
+        if self.closing or self._place_cut(span):
+            return
+        self._close()
+
+    def _closing_every_layer(self, step: float) -> bool:
+        """Whether the closing gate must act in every even layer of the step (fourth order)
+        rather than once per step in its middle (second order, five times cheaper): above
+        :data:`CLOSING_CENTRAL_DENSITY` × (0.5 fs / ``step``)² electrons on the MPS's two end
+        sites."""
+        density = float(np.sum(self._density([0, self.psi.L - 1])))
+        return density > CLOSING_CENTRAL_DENSITY * (0.5 / step) ** 2
+
+    def _close(self, at_start: bool = False) -> None:
+        """Run the ring closed from now on: on an even ring TEBD with the hop across the cut
+        as a gate of its own (qst_mps/mps/tebd.py); on an odd ring, whose bonds do not fall
+        into two layers of commuting gates, two-site TDVP, from the start at the given step
+        (``__init__`` warns), later at steps of at most 0.1 fs, with a warning."""
+        if self.psi.L % 2 == 0:
+            self.closing, self.engine, self.changed = True, None, None
             return
         self._rebuild(self.model.offset, "tdvp")
+        if at_start:
+            return
         self.dt = min(self.dt, TDVP_DT_WARN)
         warnings.warn(f"mps: from t = {self.time:g} fs on the packets leave no empty stretch "
-                      f"of the ring to cut it open for TEBD; the rest runs with two-site TDVP on "
-                      f"the closed ring, at steps of at most {self.dt:g} fs (TDVP's splitting "
-                      f"error: docs/performance.md), several times slower per fs", stacklevel=3)
+                      f"of the ring (of an odd number of sites) to cut it open for TEBD; the "
+                      f"rest runs with two-site TDVP on the closed ring, at steps of at most "
+                      f"{self.dt:g} fs (TDVP's splitting error: docs/performance.md), several "
+                      f"times slower per fs", stacklevel=3)
 
     def _place_cut(self, span: float) -> bool:
         """Whether the ring's cut lies in an empty stretch for the next ``span`` fs, after
@@ -230,8 +270,11 @@ class MPSBackend:
         def moved(shift):  # > 0: the first sites move to the end; < 0: the last to the start
             return np.arange(shift) if shift > 0 else np.arange(L + shift, L)
 
-        def allowed(shift):  # no local spin at the MPS's new first or last site
-            return not np.isin([shift % L, (shift - 1) % L], spins).any()
+        def allowed(shift):  # no local spin at the MPS's new first or last site, and the
+            # moved sites a product (tails below the window's threshold may not be)
+            bonds = np.asarray(self.psi.chi)[:shift] if shift > 0 else \
+                np.asarray(self.psi.chi)[L + shift - 1:]
+            return not np.isin([shift % L, (shift - 1) % L], spins).any() and np.all(bonds == 1)
 
         shifts = [s for s in range(-(L - 1 - last), first + 1) if s and allowed(s)]
         if not shifts:
@@ -324,7 +367,8 @@ class MPSBackend:
             first, last = min(first, self.engine.window[0]), max(last, self.engine.window[1])
         if last - first < 2:
             first, last = 0, L - 1
-        if self.problem.model.periodic and not self.model.cut and (first == 0 or last == L - 1):
+        closed = self.problem.model.periodic and (self.closing or not self.model.cut)
+        if closed and (first == 0 or last == L - 1 or self.closing):
             first, last = 0, L - 1  # the closed ring's hop joins the MPS's two ends
         return first, last
 
@@ -335,7 +379,8 @@ class MPSBackend:
             if name in result:
                 result[name] = np.roll(result[name], self.model.offset, axis=0)
         if "current" in result:  # nothing crosses the empty bond where the ring is cut open
-            across = 0.0 if self.model.cut else self._current_across_ends(psi)
+            across = (self._current_across_ends(psi) if self.closing or not self.model.cut
+                      else 0.0)
             result["current"] = self._on_bonds(result["current"], across)
         return result
 

@@ -102,12 +102,15 @@ class SpinTransferChain(CouplingModel, MPOModel):
         sites = [decorated if x in self.decorated else fermion for x in range(model.N)]
         lattice = TrivialLattice(sites, bc_MPS="finite")
         CouplingModel.__init__(self, lattice)
-        products = [p for p in model.products() if not (self.cut and self.crosses_cut(p))]
-        add_products(self, products, self.where)
-        MPOModel.__init__(self, lattice, self.calc_H_MPO())
-        spans = [[self.where(op)[0] for op in p.ops] for p in products]
+        products = list(model.products())
+        self.closing = [p for p in products if self.cut and self.crosses_cut(p)]
+        bonds = [p for p in products if p not in self.closing]
+        add_products(self, bonds, self.where)
+        spans = [[self.where(op)[0] for op in p.ops] for p in bonds]
         nearest = all(max(where) - min(where) <= 1 for where in spans)
         self.H_bond = self.calc_H_bond() if nearest else None
+        add_products(self, self.closing, self.where)  # H_MPO: the whole ring, cut or not
+        MPOModel.__init__(self, lattice, self.calc_H_MPO())
 
     def position(self, x: int) -> int:
         """The MPS site of conduction site x."""
@@ -123,6 +126,23 @@ class SpinTransferChain(CouplingModel, MPOModel):
         where = [self.where(op)[0] for op in product.ops]
         return (all(op.on != "loc" for op in product.ops)
                 and min(where) == 0 and max(where) == self.problem_model.N - 1)
+
+    def closing_bond(self):
+        """The hop across the cut (between MPS sites 0 and N − 1) as a two-site operator in eV,
+        legs ``p0`` (MPS site 0) and ``p1`` (MPS site N − 1) as if side by side in this order
+        (TEBD's closing gate, qst_mps/mps/tebd.py); None if nothing crosses the cut."""
+        if not self.closing:
+            return None
+        last = self.problem_model.N - 1
+        sites = self.lat.mps_sites()
+        pair = CouplingModel(TrivialLattice([sites[0], sites[last]], bc_MPS="finite"))
+
+        def where(op):
+            position, name = self.where(op)
+            return (0 if position == 0 else 1), name
+
+        add_products(pair, self.closing, where)
+        return pair.calc_H_bond()[1]
 
     def where(self, op) -> tuple[int, str]:
         """MPS site and TeNPy operator name of a problem operator."""
