@@ -220,10 +220,13 @@ def main():
                                         else f"{name}_{args.backend}.png"))
 
 
-    if deviations:
-        (out / "deviations.txt").write_text("".join(
-            f"{name}: largest |{args.backend} − exact| = {value:.2e}\n"
-            for name, value in deviations.items()))
+    if deviations:  # the figures made now replace their own lines, the others stay
+        path = out / "deviations.txt"
+        lines = {line.split(":")[0]: line for line in
+                 (path.read_text().splitlines() if path.exists() else [])}
+        lines.update({name: f"{name}: largest |{args.backend} − exact| = {value:.2e}"
+                      for name, value in deviations.items()})
+        path.write_text("".join(f"{lines[name]}\n" for name in sorted(lines)))
         print(*(f"{name}: largest deviation from exact {value:.2e}"
                 for name, value in deviations.items()), sep="\n")
 
