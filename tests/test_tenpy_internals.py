@@ -1,7 +1,8 @@
 """The TeNPy internals that qst_mps reaches into are the ones it was written against.
 
 qst_mps/mps/tebd.py and qst_mps/mps/tdvp.py override four methods of TeNPy's engines with
-copies of TeNPy 1.1.1's code, restricted to a window of the chain. A later TeNPy may change those
+copies of TeNPy 1.1.1's code, restricted to a window of the chain, and tebd.py's closing gate
+relies on the layout of TeNPy's '4_opt' sequence. A later TeNPy may change those
 methods; the copies would then silently mix old and new code. Each fingerprint below is the
 SHA-256 (first 16 hex digits) of ``inspect.getsource`` of the method in physics-tenpy 1.1.1, the
 version the copies were made from. When this test fails, compare the new method with the copy
@@ -22,6 +23,12 @@ REACHED = {  # (method, where qst_mps copies or relies on it): fingerprint in Te
         "1aaca4f4e988a918",
     (TEBDEngine.prepare_evolve, "WindowTEBDEngine.prepare_evolve in qst_mps/mps/tebd.py"):
         "2a144c3cb0c48f9a",
+    (TEBDEngine.suzuki_trotter_decomposition,
+     "WindowTEBDEngine.CENTRAL_EVEN in qst_mps/mps/tebd.py (b3, the central even layer of "
+     "'4_opt', is time step 5)"): "928d3aa7a5342bff",
+    (TEBDEngine.suzuki_trotter_time_steps,
+     "WindowTEBDEngine.calc_U in qst_mps/mps/tebd.py (the closing gate's time steps)"):
+        "283f2f613597d3b7",
     (TwoSiteTDVPEngine.update_local,
      "WindowTwoSiteTDVPEngine.update_local in qst_mps/mps/tdvp.py"): "36250afc533a36e2",
     (TwoSiteTDVPEngine.get_sweep_schedule,

@@ -1,6 +1,7 @@
 """The mps backend: the initial state as an exact MPS, evolved with TeNPy's fourth-order TEBD
-(the optimized sequence of Barthel and Zhang) on open chains and on the ring cut open where it
-is empty (ring.py), or with two-site TDVP where no nearest-neighbour form exists."""
+(the optimized sequence of Barthel and Zhang) on open chains and on the ring, cut open where it
+is empty (ring.py) or closed by a gate of its own (tebd.py), or with two-site TDVP where no
+nearest-neighbour form exists."""
 
 from __future__ import annotations
 
@@ -40,9 +41,9 @@ WINDOW_SCHMIDT = 10.0
 
 #: Below this many electrons on the two sites that the ring's closing gate joins (at steps of
 #: 0.5 fs; ∝ 1/dt²), the gate acts once per step, in its middle (tebd.py); above, in every
-#: even layer. Once per step adds an error of about 4e-3 × that density per fs at 0.5 fs
+#: even layer. Once per step adds an error of about 1e-2 × that density per fs at 0.5 fs
 #: (∝ dt²), measured on a 32-site ring against the exact backend (docs/performance.md):
-#: below 1e-6 per fs here.
+#: 2.5e-6 per fs at this threshold, below TEBD's own 1e-5 per fs there.
 CLOSING_CENTRAL_DENSITY = 2.5e-4
 
 
@@ -67,7 +68,8 @@ class MPSBackend:
     integrator : {"tebd", "tdvp", None}
         ``"tebd"``: TeNPy's TEBD with the optimized fourth-order sequence of Barthel and Zhang
         (TeNPy's ``order = '4_opt'``); needs the local spins on consecutive sites
-        (nearest-neighbour H) and, on a ring, an empty stretch to cut it open at (ring.py).
+        (nearest-neighbour H) and, on a ring, an empty stretch to cut it open at (ring.py)
+        or an even number of sites (the hop across the cut a gate of its own, tebd.py).
         ``"tdvp"``: two-site TDVP, for any geometry (the ring closed). None:
         :attr:`default_integrator`. Why TEBD where it
         applies: docs/performance.md (smaller time-step error at dt = 0.5 fs, and several
@@ -289,10 +291,11 @@ class MPSBackend:
     def _start_where_empty(self, span: float) -> bool:
         """Build the initial MPS again, starting in the middle of the longest stretch of the
         ring without electrons (density < 1e-10) and without local spins, for packets across
-        site 0; whether the ring can be cut open there for the first ``span`` fs. If not, TDVP
-        runs the closed ring from there: on a 24-site ring with the pair across (23, 0) that was
-        more accurate than from site 0 (density within 2.3e-7 of exact after 0.5 fs, against
-        4.2e-5; tests/test_mps_ring.py)."""
+        site 0; whether the ring can be cut open there for the first ``span`` fs. If not, the
+        closed ring runs from there, with the least weight on the bond between the MPS's ends:
+        on a 24-site ring with the pair across (23, 0), TDVP from there was more accurate than
+        from site 0 (density within 2.3e-7 of exact after 0.5 fs, against 4.2e-5), and TEBD's
+        closing gate is cheaper there (once per step instead of in every even layer)."""
         if isinstance(self.problem.electrons, BoxGround):  # its DMRG state is built at site 0
             return False
         L = self.psi.L

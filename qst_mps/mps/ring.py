@@ -13,7 +13,8 @@ close to an end, :func:`shift_mps` moves empty sites from the other end across: 
 sites (even fermion parity, bond dimension 1 on either side) changes place without a sign and
 without truncation. The cut then lies in the middle of the empty stretch of the ring again. Only
 when no empty stretch is left (the packets and the spins they touched fill the ring) does the
-backend go over to two-site TDVP on the closed ring.
+backend close the ring: the hop across the cut becomes a gate of its own (tebd.py), or on an
+odd ring TDVP takes over.
 """
 
 from __future__ import annotations
