@@ -370,8 +370,7 @@ class MPSBackend:
             first, last = min(first, self.engine.window[0]), max(last, self.engine.window[1])
         if last - first < 2:
             first, last = 0, L - 1
-        closed = self.problem.model.periodic and (self.closing or not self.model.cut)
-        if closed and (first == 0 or last == L - 1 or self.closing):
+        if self.closing or (self._ring_closed and (first == 0 or last == L - 1)):
             first, last = 0, L - 1  # the closed ring's hop joins the MPS's two ends
         return first, last
 
@@ -382,10 +381,14 @@ class MPSBackend:
             if name in result:
                 result[name] = np.roll(result[name], self.model.offset, axis=0)
         if "current" in result:  # nothing crosses the empty bond where the ring is cut open
-            across = (self._current_across_ends(psi) if self.closing or not self.model.cut
-                      else 0.0)
+            across = self._current_across_ends(psi) if self._ring_closed else 0.0
             result["current"] = self._on_bonds(result["current"], across)
         return result
+
+    @property
+    def _ring_closed(self) -> bool:
+        """Whether H joins the MPS's two ends: a ring not cut open, or closed by the gate."""
+        return self.problem.model.periodic and (self.closing or not self.model.cut)
 
     def _current_across_ends(self, psi) -> float:
         """The current from the MPS's last site to its first (the closed ring's bond between

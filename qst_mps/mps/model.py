@@ -103,13 +103,13 @@ class SpinTransferChain(CouplingModel, MPOModel):
         lattice = TrivialLattice(sites, bc_MPS="finite")
         CouplingModel.__init__(self, lattice)
         products = list(model.products())
-        self.closing = [p for p in products if self.cut and self.crosses_cut(p)]
-        bonds = [p for p in products if p not in self.closing]
+        self.across_cut = [p for p in products if self.cut and self.crosses_cut(p)]
+        bonds = [p for p in products if p not in self.across_cut]
         add_products(self, bonds, self.where)
         spans = [[self.where(op)[0] for op in p.ops] for p in bonds]
         nearest = all(max(where) - min(where) <= 1 for where in spans)
         self.H_bond = self.calc_H_bond() if nearest else None
-        add_products(self, self.closing, self.where)  # H_MPO: the whole ring, cut or not
+        add_products(self, self.across_cut, self.where)  # H_MPO: the whole ring, cut or not
         MPOModel.__init__(self, lattice, self.calc_H_MPO())
 
     def position(self, x: int) -> int:
@@ -131,7 +131,7 @@ class SpinTransferChain(CouplingModel, MPOModel):
         """The hop across the cut (between MPS sites 0 and N − 1) as a two-site operator in eV,
         legs ``p0`` (MPS site 0) and ``p1`` (MPS site N − 1) as if side by side in this order
         (TEBD's closing gate, qst_mps/mps/tebd.py); None if nothing crosses the cut."""
-        if not self.closing:
+        if not self.across_cut:
             return None
         last = self.problem_model.N - 1
         sites = self.lat.mps_sites()
@@ -141,7 +141,7 @@ class SpinTransferChain(CouplingModel, MPOModel):
             position, name = self.where(op)
             return (0 if position == 0 else 1), name
 
-        add_products(pair, self.closing, where)
+        add_products(pair, self.across_cut, where)
         return pair.calc_H_bond()[1]
 
     def where(self, op) -> tuple[int, str]:

@@ -10,10 +10,12 @@ those gates changes the state by a global phase.
 On a ring that the packets fill (no empty bond left to cut it open at, qst_mps/mps/ring.py)
 the hop across the cut, between the MPS's two ends, is a gate of its own: its last site is
 moved next to its first by fermionic swaps (TeNPy's ``MPS.swap_sites``), the gate is applied,
-and the site is moved back. It runs once per step, for the whole step, in the middle of the
-step's central even layer, with which it commutes on an even ring: a symmetric (second-order)
-splitting of the one closing bond from the rest, which keeps the fourth-order sequence. Two
-sweeps of swaps per step: about 1.4x the cost of a step (docs/performance.md).
+and the site is moved back. On an even ring the closing bond commutes with every even bond, so
+it joins the even layers: in every one of them (``closing_every_layer``; the sequence stays
+fourth order), or once per step, for the whole step, in the middle of the central even layer
+(a symmetric, second-order splitting of that one bond; five times fewer swaps), which the
+backend picks by the density on the bond. The swaps carry the moved site's entanglement across
+every bond and cost several times the step itself (docs/performance.md).
 """
 
 from __future__ import annotations
@@ -45,7 +47,7 @@ class WindowTEBDEngine(TEBDEngine):
     def __init__(self, psi, model, options, closing=None, **kwargs):
         super().__init__(psi, model, options, **kwargs)
         self.window = (0, psi.L - 1)
-        self.closing, self._closing_U = closing, None
+        self.closing, self._closing_U, self._closing_step = closing, None, None
         if closing is not None and (psi.L % 2 or self.options["order"] != "4_opt"):
             raise ValueError("the closing gate needs an even ring and order '4_opt'")
 
