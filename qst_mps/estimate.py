@@ -26,7 +26,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from .problem.geometry import HBAR
-from .problem.terms import Hopping
 
 EXACT_SECONDS_PER_AMPLITUDE_FS = 1.5e-6
 """Wall s per amplitude of the state and fs simulated: 1.2e-6 measured for the exact triplet_minus
@@ -101,8 +100,7 @@ def mps_window(problem, times: np.ndarray) -> np.ndarray:
         occupied[list(model.spin_sites)] = True
     sites = np.flatnonzero(occupied)
     start = sites[-1] - sites[0] + 1 + 2 * 10 if sites.size else model.N  # 10-site margins
-    velocity = 2 * max((abs(t.t) for t in model.terms if isinstance(t, Hopping)),
-                       default=0.0) / HBAR
+    velocity = 2 * abs(model.t_h) / HBAR
     return np.minimum(model.N, start + 2 * velocity * np.asarray(times))
 
 

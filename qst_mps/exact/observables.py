@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..problem.geometry import HBAR
-from ..problem.terms import Hopping, Product, el, loc
+from ..problem.terms import Product, el, loc
 from .entanglement import ChainCuts, LocalDensityMatrix
 from .operators import matrix
 
@@ -80,8 +80,7 @@ class Measurement:
                         self._site_raise.append((a, b, ops))
         self._bonds = []  # per space: Σ_s c†_{x s} c_{x+1 s} for x = 0 … N−2
         if "current" in wanted:
-            t_h = next(t.t for t in model.terms if isinstance(t, Hopping))
-            self._current_factor = 2 * t_h / HBAR
+            self._current_factor = 2 * model.t_h / HBAR
             for space in spaces:
                 self._bonds.append([matrix([Product(1.0, (el(f"Cd{s}", x), el(f"C{s}", x + 1)))
                                             for s in ("u", "d")], space)

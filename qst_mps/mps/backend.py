@@ -14,7 +14,6 @@ from threadpoolctl import threadpool_limits
 
 from ..problem.electrons import BoxGround
 from ..problem.geometry import HBAR
-from ..problem.terms import Hopping
 from ..tolerance import error_estimate
 from .model import SpinTransferChain
 from .observables import Measurement
@@ -110,9 +109,8 @@ class MPSBackend:
         self.psi, self.info = initial_mps(self.model, problem)
         # the time-step error that the measured frontier implies (tolerance.py), for the step
         # actually taken: the output interval cut into equal steps of at most dt
-        t_h = next((t.t for t in problem.model.terms if isinstance(t, Hopping)), 0.0)
         step = evolution["dt_out"] / steps_in(evolution["dt_out"], evolution["dt"])
-        self.info["error_estimate"] = error_estimate(step, t_h)
+        self.info["error_estimate"] = error_estimate(step, problem.model.t_h)
         if cut and not (self._place_cut(evolution["dt_out"])
                         or self._start_where_empty(evolution["dt_out"])):
             self._close(at_start=True)  # no empty stretch: the closed ring
@@ -394,11 +392,10 @@ class MPSBackend:
         """The current from the MPS's last site to its first (the closed ring's bond between
         them): (2 t_h/ħ) Im Σ_s ⟨c†_{L−1 s} c_{0 s}⟩, with TeNPy's Jordan–Wigner strings."""
         L, op = psi.L, self.model.op
-        t_h = next(t.t for t in self.problem.model.terms if isinstance(t, Hopping))
         total = sum(psi.correlation_function(op(f"Cd{s}", 0), op(f"C{s}", L - 1),
                                              sites1=[0], sites2=[L - 1])[0, 0]
                     for s in ("u", "d"))  # ⟨c†_0 c_{L−1}⟩ = conj ⟨c†_{L−1} c_0⟩
-        return float(-2 * t_h / HBAR * np.imag(total))
+        return float(-2 * self.problem.model.t_h / HBAR * np.imag(total))
 
     def _on_bonds(self, values, across_cut):
         """Values on the MPS's bonds (p, p + 1) as values on the bonds (x, x + 1), x = 0 … N − 2,
@@ -421,7 +418,7 @@ class MPSBackend:
         """The fastest hopping amplitude (eV): t_h, or J S of the exchange between spins."""
         from ..problem.terms import Exchange
 
-        rates = [abs(t.t) for t in self.problem.model.terms if isinstance(t, Hopping)]
+        rates = [abs(self.problem.model.t_h)]
         rates += [max(abs(t.J_xy), abs(t.J_z)) * self.problem.model.spin
                   for t in self.problem.model.terms if isinstance(t, Exchange)]
         return max(rates, default=0.0)

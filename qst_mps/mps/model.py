@@ -19,6 +19,8 @@ from tenpy.models.model import CouplingModel, MPOModel
 from tenpy.networks.mpo import MPO
 from tenpy.networks.site import GroupedSite, SpinHalfFermionSite, SpinSite, set_common_charges
 
+from ..problem.model import joins_ends
+
 
 def add_products(model: CouplingModel, products, where) -> None:
     """Add operator ``products`` to a TeNPy ``CouplingModel``; ``where(op)`` gives the MPS site
@@ -123,9 +125,8 @@ class SpinTransferChain(CouplingModel, MPOModel):
     def crosses_cut(self, product) -> bool:
         """Whether an operator product is a hop between MPS sites N − 1 and 0 (across the
         cut)."""
-        where = [self.where(op)[0] for op in product.ops]
-        return (all(op.on != "loc" for op in product.ops)
-                and min(where) == 0 and max(where) == self.problem_model.N - 1)
+        return joins_ends(product, [self.where(op)[0] for op in product.ops],
+                          self.problem_model.N)
 
     def closing_bond(self):
         """The hop across the cut (between MPS sites 0 and N − 1) as a two-site operator in eV,

@@ -13,7 +13,6 @@ import numpy as np
 import tenpy.linalg.np_conserved as npc
 
 from ..problem.geometry import HBAR
-from ..problem.terms import Hopping
 from ..quantum_info import concurrence, mutual_information
 from .entanglement import magnet_entropy
 from .environments import CachedExpectations
@@ -121,9 +120,8 @@ class Measurement:
         bond) in one ``expectation_value`` over the bonds, the operators built once."""
         if self._bond_currents is None:
             self._bond_currents = [self._hop(psi.sites, x) for x in range(self.N - 1)]
-        t_h = next(t.t for t in self.problem.model.terms if isinstance(t, Hopping))
         values = psi.expectation_value(self._bond_currents, sites=list(range(self.N - 1)))
-        return 2 * t_h / HBAR * np.imag(values)
+        return 2 * self.problem.model.t_h / HBAR * np.imag(values)
 
     def _hop(self, sites, x: int):
         """Σ_s (c†_{x s} JW_x) ⊗ c_{x+1 s} as a two-site operator (legs p0, p0*, p1, p1*)."""

@@ -60,12 +60,16 @@ class Model:
         backend runs TEBD on the ring cut open where its state is empty (qst_mps/mps/ring.py)."""
         return self._neighbours_only(cut=self.periodic)
 
+    @cached_property
+    def t_h(self) -> float:
+        """The hopping amplitude t_h (eV); 0 if H has no hopping term."""
+        return next((t.t for t in self.terms if isinstance(t, Hopping)), 0.0)
+
     def _neighbours_only(self, cut: bool) -> bool:
         sites = list(self.spin_sites)
         for product in self.products():
             where = [sites[op.index] if op.on == "loc" else op.index for op in product.ops]
-            if (cut and all(op.on != "loc" for op in product.ops)
-                    and min(where) == 0 and max(where) == self.N - 1):
+            if cut and joins_ends(product, where, self.N):
                 continue  # the closing hop (N − 1, 0)
             if max(where) - min(where) > 1:
                 return False
@@ -79,6 +83,14 @@ class Model:
         """The terms that act on the conduction electrons alone."""
         return tuple(t for t in self.terms
                      if isinstance(t, Hopping | Hubbard | Potential | ElectronField))
+
+
+def joins_ends(product, where, N: int) -> bool:
+    """Whether an operator product, whose operators sit at the positions ``where`` of a chain
+    of N conduction sites, is a hop between its two ends, 0 and N − 1 (the ring's closing hop
+    when the ring is cut open there)."""
+    return (all(op.on != "loc" for op in product.ops)
+            and min(where) == 0 and max(where) == N - 1)
 
 
 def build_model(model: dict) -> Model:
