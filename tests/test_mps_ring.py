@@ -9,7 +9,7 @@ from conftest import mps_backend
 from qst_mps.config import resolve
 from qst_mps.mps.backend import MPSBackend
 from qst_mps.mps.model import SpinTransferChain
-from qst_mps.mps.ring import shift_mps
+from qst_mps.mps.ring import rotate_mps, shift_mps
 from qst_mps.simulation import ELAPSED, simulate
 
 warnings.filterwarnings("ignore", message="unused option")
@@ -123,10 +123,53 @@ def test_the_hop_across_the_ends_of_the_mps_as_a_gate_follows_the_exact_ring(mon
     included, follows the exact ring over 0–1 fs. (Leaving the gate out, or flipping its
     sign, gives errors of order 1e-1 here; the gate once per step, in its middle, 1e-3.)"""
     monkeypatch.setattr(MPSBackend, "_start_where_empty", lambda self, span: False)
+    monkeypatch.setattr(MPSBackend, "_move_cut", lambda self, step: None)  # the cut stays
     config = small_ring(24, 1.0, dt=0.25)
     backend = mps_backend(config)
     assert (backend.integrator, backend.closing, backend.model.offset) == ("tebd", True, 0)
     assert_follows_exact(simulate(config), config)
+
+
+def test_rotating_an_entangled_mps_keeps_the_state(monkeypatch):
+    """Moving occupied, entangled sites from one end of the MPS to the other by fermionic swaps
+    (ring.rotate_mps), the pair across the cut: the same density site by site and the same
+    energy (the model built for the new start), and the state itself back to 1e-12 after
+    moving them back."""
+    monkeypatch.setattr(MPSBackend, "_start_where_empty", lambda self, span: False)
+    backend = mps_backend(small_ring(24, 1.0))
+    psi, chain = backend.psi, backend.model
+    assert max(psi.chi) > 1 and density(psi, chain)[[0, -1]].sum() > 0.1
+    exact = {"chi_max": 1000, "svd_min": 1e-14}
+    for shift in (5, -7):
+        moved = psi.copy()
+        assert rotate_mps(moved, shift, exact).eps < 1e-20
+        moved_chain = SpinTransferChain(chain.problem_model, chain.conserve_sz,
+                                        offset=chain.offset + shift, cut=True)
+        moved.sites = list(moved_chain.lat.mps_sites())
+        assert np.allclose(np.roll(density(moved, moved_chain), moved_chain.offset),
+                           np.roll(density(psi, chain), chain.offset), atol=1e-13)
+        assert abs(moved_chain.H_MPO.expectation_value(moved)
+                   - chain.H_MPO.expectation_value(psi)) < 1e-12
+        rotate_mps(moved, -shift, exact)
+        assert abs(abs(moved.overlap(psi)) - 1) < 1e-12
+
+
+def test_the_closed_ring_moves_its_cut_to_where_it_is_emptiest(monkeypatch, tmp_path):
+    """The 24-site ring of the test above, its MPS starting at site 0 with the pair on the
+    closing bond: before the first step the cut moves (by fermionic swaps) to a nearly empty
+    bond, where the closing gate acts once per step, and the run follows the exact ring in
+    every observable, also after resuming from a checkpoint of the moved MPS."""
+    import qst_mps
+    from qst_mps.cli import main
+
+    monkeypatch.setattr(MPSBackend, "_start_where_empty", lambda self, span: False)
+    config = small_ring(24, 0.5, dt=0.25)
+    path = tmp_path / "moved.h5"
+    simulate(config, path)
+    saved = qst_mps.load(path, checkpoint=True)["checkpoint"]["backend"]
+    assert saved["closing"] and saved["offset"] != 0
+    assert main(["resume", str(path), "--set", "evolution.t_max=1.0", "-q"]) == 0
+    assert_follows_exact(qst_mps.load(path), small_ring(24, 1.0, dt=0.25))
 
 
 def test_an_odd_ring_too_small_to_cut_runs_tdvp_closed_where_the_mps_starts():

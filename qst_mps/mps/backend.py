@@ -17,7 +17,7 @@ from ..problem.geometry import HBAR
 from ..tolerance import error_estimate
 from .model import SpinTransferChain
 from .observables import Measurement
-from .ring import shift_mps
+from .ring import rotate_mps, shift_mps
 from .states import initial_mps
 from .tdvp import WindowTwoSiteTDVPEngine
 from .tebd import WindowTEBDEngine
@@ -201,6 +201,8 @@ class MPSBackend:
             if steps > 0:
                 if self.model.cut:
                     self._keep_cut_empty(span)
+                if self.closing:
+                    self._move_cut(span / steps)
                 if self.engine is None:
                     self.engine = self._engine()
                 self.engine.window = self.window(span)
@@ -238,6 +240,29 @@ class MPSBackend:
         sites."""
         density = float(np.sum(self._density([0, self.psi.L - 1])))
         return density > CLOSING_CENTRAL_DENSITY * (0.5 / step) ** 2
+
+    def _move_cut(self, step: float) -> None:
+        """On the closed ring, when the closing gate must act in every even layer
+        (:meth:`_closing_every_layer`), move the cut to the bond with the fewest electrons
+        (no local spin at either new end), by fermionic swaps (ring.py), if that bond holds
+        at most half the density that allows the gate once per step. The move costs
+        |shift| × (L − 1) swaps once; the gate in every even layer costs 8 (L − 2) swaps
+        more per step than once per step, so the move pays within a few steps."""
+        if not self._closing_every_layer(step):
+            return
+        L = self.psi.L
+        density = self._density(range(L))
+        bonds = density[:-1] + density[1:]  # bond p joins MPS sites p and p + 1
+        spins = np.asarray(self.model.spin_sites)
+        bonds[np.isin(np.arange(L - 1), spins) | np.isin(np.arange(1, L), spins)] = np.inf
+        p = int(np.argmin(bonds))
+        if bonds[p] > CLOSING_CENTRAL_DENSITY * (0.5 / step) ** 2 / 2:
+            return
+        shift = p + 1 if p + 1 <= L // 2 else p + 1 - L  # the MPS starts at site p + 1
+        trunc_params = {"chi_max": self.evolution["chi_max"], "svd_min": self.evolution["svd_min"]}
+        self.truncation_error += rotate_mps(self.psi, shift, trunc_params).eps
+        self._rebuild(self.model.offset + shift, "tebd")
+        self.psi.sites = list(self.model.lat.mps_sites())
 
     def _close(self, at_start: bool = False) -> None:
         """Run the ring closed from now on: on an even ring TEBD with the hop across the cut

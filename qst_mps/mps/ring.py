@@ -14,13 +14,15 @@ sites (even fermion parity, bond dimension 1 on either side) changes place witho
 without truncation. The cut then lies in the middle of the empty stretch of the ring again. Only
 when no empty stretch is left (the packets and the spins they touched fill the ring) does the
 backend close the ring: the hop across the cut becomes a gate of its own (tebd.py), or on an
-odd ring TDVP takes over.
+odd ring TDVP takes over. The closed ring's cut can still move (:func:`rotate_mps`, by
+fermionic swaps) to the bond with the fewest electrons, where the closing gate is cheapest.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import tenpy.linalg.np_conserved as npc
+from tenpy.linalg.truncation import TruncationError
 from tenpy.networks.mps import MPS
 
 
@@ -61,3 +63,19 @@ def shift_mps(psi: MPS, shift: int, sites) -> MPS:
     Bs = Bs[k:] + Bs[:k]
     Ss = Ss[k:L] + [np.ones(1)] + Ss[1:k] + [np.ones(1)]
     return MPS(list(sites), Bs, Ss, bc="finite", form="B", norm=psi.norm, unit_cell_width=L)
+
+
+def rotate_mps(psi: MPS, shift: int, trunc_params) -> TruncationError:
+    """Move the first ``shift`` sites of ``psi`` to its end (``shift`` < 0: its last −``shift``
+    sites to its start), in place, by fermionic swaps of neighbouring sites (TeNPy's
+    ``MPS.swap_sites``), truncated with ``trunc_params``; the discarded weight.
+
+    Unlike :func:`shift_mps` the moved sites may be entangled and occupied: each of them
+    crosses every other site, so this costs |shift| × (L − 1) two-site updates.
+    """
+    L, error = psi.L, TruncationError()
+    for _ in range(abs(shift)):
+        bonds = range(L - 1) if shift > 0 else range(L - 2, -1, -1)
+        for i in bonds:
+            error += psi.swap_sites(i, "auto", trunc_params)
+    return error
