@@ -2,7 +2,8 @@
 
 qst_mps/mps/tebd.py and qst_mps/mps/tdvp.py override four methods of TeNPy's engines with
 copies of TeNPy 1.1.1's code, restricted to a window of the chain, and tebd.py's closing gate
-relies on the layout of TeNPy's '4_opt' sequence. A later TeNPy may change those
+relies on the layout of TeNPy's '4_opt' sequence, and qst_mps/mps/ring.py builds the fermionic
+swap operator of ``MPS.swap_sites`` itself. A later TeNPy may change those
 methods; the copies would then silently mix old and new code. Each fingerprint below is the
 SHA-256 (first 16 hex digits) of ``inspect.getsource`` of the method in physics-tenpy 1.1.1, the
 version the copies were made from. When this test fails, compare the new method with the copy
@@ -17,6 +18,7 @@ import inspect
 import pytest
 from tenpy.algorithms.tdvp import TwoSiteTDVPEngine
 from tenpy.algorithms.tebd import TEBDEngine
+from tenpy.networks.mps import MPS
 
 REACHED = {  # (method, where qst_mps copies or relies on it): fingerprint in TeNPy 1.1.1
     (TEBDEngine.evolve_step, "WindowTEBDEngine.evolve_step in qst_mps/mps/tebd.py"):
@@ -29,6 +31,9 @@ REACHED = {  # (method, where qst_mps copies or relies on it): fingerprint in Te
     (TEBDEngine.suzuki_trotter_time_steps,
      "WindowTEBDEngine.calc_U in qst_mps/mps/tebd.py (the closing gate's time steps)"):
         "283f2f613597d3b7",
+    (MPS.swap_sites,
+     "swap_sites in qst_mps/mps/ring.py (TeNPy's swap_op='auto' operator, built once per "
+     "pair of sites)"): "017adea0343c841b",
     (TwoSiteTDVPEngine.update_local,
      "WindowTwoSiteTDVPEngine.update_local in qst_mps/mps/tdvp.py"): "36250afc533a36e2",
     (TwoSiteTDVPEngine.get_sweep_schedule,

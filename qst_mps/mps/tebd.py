@@ -27,6 +27,8 @@ import tenpy.linalg.np_conserved as npc
 from tenpy.algorithms.tebd import TEBDEngine
 from tenpy.linalg.truncation import TruncationError
 
+from .ring import swap_sites
+
 
 class WindowTEBDEngine(TEBDEngine):
     """TeNPy's TEBD restricted to the bonds between the sites ``window = (first, last)``.
@@ -92,8 +94,8 @@ class WindowTEBDEngine(TEBDEngine):
         psi, L = self.psi, self.psi.L
         trunc_err = TruncationError()
         for i in range(L - 2, 0, -1):
-            trunc_err += psi.swap_sites(i, "auto", self.trunc_params)
+            trunc_err += swap_sites(psi, i, self.trunc_params)
         trunc_err += self.update_bond(1, U)
         for i in range(1, L - 1):
-            trunc_err += psi.swap_sites(i, "auto", self.trunc_params)
+            trunc_err += swap_sites(psi, i, self.trunc_params)
         return trunc_err
