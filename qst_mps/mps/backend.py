@@ -144,10 +144,9 @@ class MPSBackend:
             self.measurement = Measurement(self.model, problem, self.optional)
 
     def _engine(self) -> WindowTEBDEngine | WindowTwoSiteTDVPEngine:
-        evolution = self.evolution
         options = {
             "max_N_sites_per_ring": self.model.lat.N_sites_per_ring,
-            "trunc_params": {"chi_max": evolution["chi_max"], "svd_min": evolution["svd_min"]},
+            "trunc_params": self._trunc_params,
         }
         if self.integrator == "tebd":
             # '4_opt' (Barthel & Zhang 2020, Eq. 30a): as many gates per step as Suzuki's
@@ -158,6 +157,11 @@ class MPSBackend:
         # P_tol 1e-10 instead of 1e-14: 1.25x faster, the state unchanged to 1e-7 per fs
         return WindowTwoSiteTDVPEngine(self.psi, self.model, {
             **options, "max_dt": 10.0, "lanczos_params": {"P_tol": 1e-10}})
+
+    @property
+    def _trunc_params(self) -> dict:
+        """TeNPy's truncation parameters of every gate and swap: chi_max and svd_min."""
+        return {"chi_max": self.evolution["chi_max"], "svd_min": self.evolution["svd_min"]}
 
     def save_state(self) -> dict:
         """The MPS, the time, the accumulated truncation error, and on a ring the site the MPS
@@ -239,7 +243,13 @@ class MPSBackend:
         :data:`CLOSING_CENTRAL_DENSITY` × (0.5 fs / ``step``)² electrons on the MPS's two end
         sites."""
         density = float(np.sum(self._density([0, self.psi.L - 1])))
-        return density > CLOSING_CENTRAL_DENSITY * (0.5 / step) ** 2
+        return density > self._once_per_step_density(step)
+
+    @staticmethod
+    def _once_per_step_density(step: float) -> float:
+        """The most electrons on the closing bond's two sites for which the closing gate may
+        act once per step of ``step`` fs: :data:`CLOSING_CENTRAL_DENSITY` × (0.5 fs / step)²."""
+        return CLOSING_CENTRAL_DENSITY * (0.5 / step) ** 2
 
     def _move_cut(self, step: float) -> None:
         """On the closed ring, when the closing gate must act in every even layer
@@ -256,11 +266,10 @@ class MPSBackend:
         spins = np.asarray(self.model.spin_sites)
         bonds[np.isin(np.arange(L - 1), spins) | np.isin(np.arange(1, L), spins)] = np.inf
         p = int(np.argmin(bonds))
-        if bonds[p] > CLOSING_CENTRAL_DENSITY * (0.5 / step) ** 2 / 2:
+        if bonds[p] > self._once_per_step_density(step) / 2:
             return
         shift = p + 1 if p + 1 <= L // 2 else p + 1 - L  # the MPS starts at site p + 1
-        trunc_params = {"chi_max": self.evolution["chi_max"], "svd_min": self.evolution["svd_min"]}
-        self.truncation_error += rotate_mps(self.psi, shift, trunc_params).eps
+        self.truncation_error += rotate_mps(self.psi, shift, self._trunc_params).eps
         self._rebuild(self.model.offset + shift, "tebd")
         self.psi.sites = list(self.model.lat.mps_sites())
 

@@ -92,17 +92,27 @@ def swap_sites(psi: MPS, i: int, trunc_params) -> TruncationError:
 _SWAP_OPERATORS: dict = {}
 
 
+def move_site(psi: MPS, start: int, end: int, trunc_params) -> TruncationError:
+    """Move the site at position ``start`` of ``psi`` to position ``end``, in place, by
+    fermionic swaps of neighbouring sites (:func:`swap_sites`), truncated with
+    ``trunc_params``; the discarded weight. |end − start| swaps."""
+    bonds = range(start, end) if end > start else range(start - 1, end - 1, -1)
+    error = TruncationError()
+    for i in bonds:
+        error += swap_sites(psi, i, trunc_params)
+    return error
+
+
 def rotate_mps(psi: MPS, shift: int, trunc_params) -> TruncationError:
     """Move the first ``shift`` sites of ``psi`` to its end (``shift`` < 0: its last −``shift``
-    sites to its start), in place, by fermionic swaps of neighbouring sites (TeNPy's
-    ``MPS.swap_sites``), truncated with ``trunc_params``; the discarded weight.
+    sites to its start), in place, by fermionic swaps (:func:`move_site`), truncated with
+    ``trunc_params``; the discarded weight.
 
     Unlike :func:`shift_mps` the moved sites may be entangled and occupied: each of them
-    crosses every other site, so this costs |shift| × (L − 1) swaps (:func:`swap_sites`).
+    crosses every other site, so this costs |shift| × (L − 1) swaps.
     """
     L, error = psi.L, TruncationError()
+    start, end = (0, L - 1) if shift > 0 else (L - 1, 0)
     for _ in range(abs(shift)):
-        bonds = range(L - 1) if shift > 0 else range(L - 2, -1, -1)
-        for i in bonds:
-            error += swap_sites(psi, i, trunc_params)
+        error += move_site(psi, start, end, trunc_params)
     return error

@@ -27,7 +27,7 @@ import tenpy.linalg.np_conserved as npc
 from tenpy.algorithms.tebd import TEBDEngine
 from tenpy.linalg.truncation import TruncationError
 
-from .ring import swap_sites
+from .ring import move_site
 
 
 class WindowTEBDEngine(TEBDEngine):
@@ -91,11 +91,7 @@ class WindowTEBDEngine(TEBDEngine):
         """Apply the two-site gate ``U`` (legs as :attr:`closing`) to the MPS's first and
         last site: the last site moves to position 1 by fermionic swaps, the gate acts on
         (0, 1), and the site moves back (all truncated as the gates are)."""
-        psi, L = self.psi, self.psi.L
-        trunc_err = TruncationError()
-        for i in range(L - 2, 0, -1):
-            trunc_err += swap_sites(psi, i, self.trunc_params)
+        last = self.psi.L - 1
+        trunc_err = move_site(self.psi, last, 1, self.trunc_params)
         trunc_err += self.update_bond(1, U)
-        for i in range(1, L - 1):
-            trunc_err += swap_sites(psi, i, self.trunc_params)
-        return trunc_err
+        return trunc_err + move_site(self.psi, 1, last, self.trunc_params)
