@@ -6,10 +6,11 @@ import warnings
 import numpy as np
 from conftest import mps_backend
 
+import qst_mps.mps.ring as ring_module
 from qst_mps.config import resolve
 from qst_mps.mps.backend import MPSBackend
 from qst_mps.mps.model import SpinTransferChain
-from qst_mps.mps.ring import rotate_mps, shift_mps
+from qst_mps.mps.ring import rotate_mps, shift_mps, swap_sites
 from qst_mps.simulation import ELAPSED, simulate
 
 warnings.filterwarnings("ignore", message="unused option")
@@ -140,9 +141,14 @@ def test_rotating_an_entangled_mps_keeps_the_state(monkeypatch):
     psi, chain = backend.psi, backend.model
     assert max(psi.chi) > 1 and density(psi, chain)[[0, -1]].sum() > 0.1
     exact = {"chi_max": 1000, "svd_min": 1e-14}
+    swaps = []
+    monkeypatch.setattr(ring_module, "swap_sites", lambda *args: swaps.append(args[1])
+                        or swap_sites(*args))
     for shift in (5, -7):
         moved = psi.copy()
+        swaps.clear()
         assert rotate_mps(moved, shift, exact).eps < 1e-20
+        assert len(swaps) == abs(shift) * (24 - abs(shift))  # no moved site crosses another
         moved_chain = SpinTransferChain(chain.problem_model, chain.conserve_sz,
                                         offset=chain.offset + shift, cut=True)
         moved.sites = list(moved_chain.lat.mps_sites())

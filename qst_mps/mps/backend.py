@@ -256,7 +256,7 @@ class MPSBackend:
         (:meth:`_closing_every_layer`), move the cut to the bond with the fewest electrons
         (no local spin at either new end), by fermionic swaps (ring.py), if that bond holds
         at most half the density that allows the gate once per step. The move costs
-        |shift| × (L − 1) swaps once; the gate in every even layer costs 8 (L − 2) swaps
+        |shift| × (L − |shift|) swaps once; the gate in every even layer costs 8 (L − 2) swaps
         more per step than once per step, so the move pays within a few steps."""
         if not self._closing_every_layer(step):
             return

@@ -105,14 +105,20 @@ def move_site(psi: MPS, start: int, end: int, trunc_params) -> TruncationError:
 
 def rotate_mps(psi: MPS, shift: int, trunc_params) -> TruncationError:
     """Move the first ``shift`` sites of ``psi`` to its end (``shift`` < 0: its last −``shift``
-    sites to its start), in place, by fermionic swaps (:func:`move_site`), truncated with
-    ``trunc_params``; the discarded weight.
+    sites to its start), in their order, in place, by fermionic swaps (:func:`move_site`),
+    truncated with ``trunc_params``; the discarded weight.
 
-    Unlike :func:`shift_mps` the moved sites may be entangled and occupied: each of them
-    crosses every other site, so this costs |shift| × (L − 1) swaps.
+    Unlike :func:`shift_mps` the moved sites may be entangled and occupied. Each of them crosses
+    every site that stays, and none of the others moved: the moved site nearest the far end
+    goes first. That is |shift| × (L − |shift|) swaps, the fewest that reorder the chain so (a
+    site moved all the way, L − 1 swaps each, would also cross the other moved sites: 1.9× the
+    swaps for the paper's ring, cut moved 94 of 200 sites).
     """
     L, error = psi.L, TruncationError()
-    start, end = (0, L - 1) if shift > 0 else (L - 1, 0)
-    for _ in range(abs(shift)):
-        error += move_site(psi, start, end, trunc_params)
+    k = abs(shift)
+    for i in range(k):
+        if shift > 0:  # sites k − 1, …, 0 go to L − 1, …, L − k
+            error += move_site(psi, k - 1 - i, L - 1 - i, trunc_params)
+        else:  # sites L − k, …, L − 1 go to 0, …, k − 1
+            error += move_site(psi, L - k + i, i, trunc_params)
     return error
