@@ -2,14 +2,15 @@
 
 qst_mps/mps/tebd.py and qst_mps/mps/tdvp.py override four methods of TeNPy's engines with
 copies of TeNPy 1.1.1's code, restricted to a window of the chain, and tebd.py's closing gate
-relies on the layout of TeNPy's '4_opt' sequence, and qst_mps/mps/ring.py builds the fermionic
-swap operator of ``MPS.swap_sites`` itself. A later TeNPy may change those
-methods; the copies would then silently mix old and new code. Each fingerprint below is the
-SHA-256 (first 16 hex digits) of ``inspect.getsource`` of the method in physics-tenpy 1.1.1, the
-version the copies were made from. When this test fails, compare the new method with the copy
-named in the message, bring the copy up to date, check the mps tests, and record the new
-fingerprint here. The installed version only matters through these sources: a TeNPy release
-that leaves them alone passes.
+relies on the layout of TeNPy's '4_opt' sequence, qst_mps/mps/ring.py builds the fermionic swap
+operator of ``MPS.swap_sites`` itself, and qst_mps/mps/bond_update.py redoes the SVD step of
+``TEBDEngine.update_bond`` and ``MPS.swap_sites`` on TeNPy's block storage. A later TeNPy may
+change those methods; the copies would then silently mix old and new code. Each fingerprint
+below is the SHA-256 (first 16 hex digits) of ``inspect.getsource`` of the method in
+physics-tenpy 1.1.1, the version the copies were made from. When this test fails, compare the
+new method with the copy named in the message, bring the copy up to date, check the mps tests,
+and record the new fingerprint here. The installed version only matters through these sources:
+a TeNPy release that leaves them alone passes.
 """
 
 import hashlib
@@ -23,6 +24,9 @@ from tenpy.networks.mps import MPS
 REACHED = {  # (method, where qst_mps copies or relies on it): fingerprint in TeNPy 1.1.1
     (TEBDEngine.evolve_step, "WindowTEBDEngine.evolve_step in qst_mps/mps/tebd.py"):
         "1aaca4f4e988a918",
+    (TEBDEngine.update_bond,
+     "update_bond and store in qst_mps/mps/bond_update.py (its gate, SVD, truncation and "
+     "norm; tests/test_bond_update.py compares the two)"): "c2893e968149534d",
     (TEBDEngine.prepare_evolve, "WindowTEBDEngine.prepare_evolve in qst_mps/mps/tebd.py"):
         "2a144c3cb0c48f9a",
     (TEBDEngine.suzuki_trotter_decomposition,

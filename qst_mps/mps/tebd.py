@@ -27,6 +27,7 @@ import tenpy.linalg.np_conserved as npc
 from tenpy.algorithms.tebd import TEBDEngine
 from tenpy.linalg.truncation import TruncationError
 
+from .bond_update import update_bond
 from .ring import move_site
 
 
@@ -85,6 +86,14 @@ class WindowTEBDEngine(TEBDEngine):
                 trunc_err += self.apply_closing(self._closing_U[U_idx_dt])
             elif U_idx_dt == self.CENTRAL_EVEN:
                 trunc_err += self.apply_closing(self._closing_step)
+        return trunc_err
+
+    def update_bond(self, i, U_bond) -> TruncationError:
+        """TeNPy 1.1.1's ``update_bond`` (the gate on sites i − 1, i, its SVD and truncation)
+        with the SVD on the bond's charge sectors directly (qst_mps/mps/bond_update.py): the
+        same state, about half the time per gate at chi ≤ 64."""
+        trunc_err = update_bond(self.psi, i, U_bond, self.trunc_params)
+        self._trunc_err_bonds[i] = self._trunc_err_bonds[i] + trunc_err
         return trunc_err
 
     def apply_closing(self, U) -> TruncationError:
