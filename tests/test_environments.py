@@ -1,0 +1,54 @@
+"""The MPO expectation values of a measurement, all MPOs stacked into one block-diagonal MPO
+(qst_mps/mps/environments.py), against TeNPy's ``MPO.expectation_value`` of each MPO on its
+own and TeNPy's ``MPSEnvironment`` for the norm, on scrambled states: a pair on an open chain
+(⟨H⟩, ⟨S_el²⟩, Σ n↑n↑) and three packets on a ring (H with the long-range closing hop, and the
+four characteristic-function MPOs of P(N↑ = n))."""
+
+import warnings
+
+import numpy as np
+import pytest
+from conftest import mps_backend
+from tenpy.algorithms.tebd import RandomUnitaryEvolution
+from tenpy.networks.mps import MPSEnvironment
+
+from qst_mps.config import resolve
+from qst_mps.mps.environments import CachedExpectations
+
+warnings.filterwarnings("ignore", message="unused option")
+
+CASES = {
+    "pair, open chain": (
+        {"N": 16, "L": 2, "n_first": 11, "J_sd": 1.0, "boundary": "open"},
+        {"pair": "triplet_minus", "sigma_d": 1.5, "x2": 6.0, "d": 4.0}),
+    "three packets, ring": (
+        {"N": 18, "L": 2, "n_first": 12, "J_sd": 1.0, "boundary": "periodic"},
+        {"electrons": "packets", "pair": "single", "repeat": 3, "spacing": 3.0,
+         "sigma_d": 1.0, "x2": 7.0, "spin_theta": np.pi}),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_the_stacked_mpos_give_each_mpos_own_value(case):
+    model, state = CASES[case]
+    backend = mps_backend(resolve({"model": model, "state": state,
+                                   "evolution": {"backend": "mps", "t_max": 1.0}}))
+    psi = backend.psi
+    np.random.seed(3)
+    RandomUnitaryEvolution(psi, {"N_steps": 3,
+                                 "trunc_params": {"chi_max": 30, "svd_min": 1e-12}}).run()
+    mpos = backend.measurement.expectations.mpos_by_name
+    assert len(mpos) >= (3 if case.startswith("pair") else 5)
+    expected = {name: mpo.expectation_value(psi) for name, mpo in mpos.items()}
+    expected["norm"] = MPSEnvironment(psi, psi).full_contraction(0)
+    stacked = CachedExpectations(mpos)
+    values = stacked.values(psi, None)
+    assert set(values) == set(expected)
+    for name, value in values.items():
+        assert abs(value - expected[name]) < 1e-12, name
+    # a window measured again after a change inside it: still each MPO's value
+    RandomUnitaryEvolution(psi, {"N_steps": 1,
+                                 "trunc_params": {"chi_max": 30, "svd_min": 1e-12}}).run()
+    values = stacked.values(psi, (0, psi.L - 1))
+    for name, mpo in mpos.items():
+        assert abs(values[name] - mpo.expectation_value(psi)) < 1e-12, name
