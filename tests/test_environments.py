@@ -52,3 +52,33 @@ def test_the_stacked_mpos_give_each_mpos_own_value(case):
     values = stacked.values(psi, (0, psi.L - 1))
     for name, mpo in mpos.items():
         assert abs(values[name] - mpo.expectation_value(psi)) < 1e-12, name
+
+
+@pytest.mark.parametrize("spin_theta", [np.pi, np.pi / 2], ids=["S_z conserved", "tilted"])
+def test_the_one_site_profiles_are_tenpys_expectation_values(spin_theta):
+    """σ_el, S_loc and the density, from one reduced density matrix per site
+    (qst_mps/mps/observables.py), against TeNPy's ``expectation_value`` of each operator, on a
+    scrambled state; tilted electrons conserve no S_z, so S_x and S_y are measured too."""
+    model = {"N": 18, "L": 2, "n_first": 12, "J_sd": 1.0, "boundary": "open"}
+    state = {"electrons": "packets", "pair": "single", "repeat": 2, "spacing": 3.0,
+             "sigma_d": 1.0, "x2": 7.0, "spin_theta": spin_theta}
+    backend = mps_backend(resolve({"model": model, "state": state,
+                                   "evolution": {"backend": "mps", "t_max": 1.0}}))
+    psi, chain = backend.psi, backend.model
+    assert chain.conserve_sz == (spin_theta == np.pi)
+    np.random.seed(4)
+    RandomUnitaryEvolution(psi, {"N_steps": 3,
+                                 "trunc_params": {"chi_max": 30, "svd_min": 1e-12}}).run()
+    ours = backend.measurement.measure(psi)
+    components = ("Sz",) if chain.conserve_sz else ("Sx", "Sy", "Sz")
+    N = psi.L
+    for name in components:
+        axis = "xyz".index(name[-1])
+        electron = np.real(psi.expectation_value([chain.op(name, x) for x in range(N)]))
+        local = np.real(psi.expectation_value(name + "s", sites=list(chain.spin_sites)))
+        assert abs(ours["sigma_el"][axis] - electron.sum()
+                   * backend.problem.model.electron_scale) < 1e-12
+        assert np.allclose(ours["S_loc"][:, axis], local, rtol=0, atol=1e-12)
+    density = np.real(psi.expectation_value([chain.op("Ntot", x) for x in range(N)]))
+    assert np.allclose(ours["density"], density, rtol=0, atol=1e-12)
+    assert np.abs(ours["S_loc"]).max() > 0.05 and np.abs(density).max() > 0.05  # not trivial
