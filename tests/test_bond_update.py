@@ -94,3 +94,32 @@ def test_the_fermionic_swap_is_tenpys(trunc_params):
         psi.get_B(i).test_sanity()
     assert abs(psi.norm - tenpy_psi.norm) < 1e-14
     assert fidelity(psi, tenpy_psi) > 1 - 1e-12
+
+
+def test_without_charges_the_split_is_numpys_svd():
+    """With no conserved charge (``conserve = False`` sites: one sector) the decomposition of
+    a random θ = diag(SL)·C is numpy's SVD of the whole matrix: the same singular values, a
+    right-orthonormal B_R, and B_L·B_R·norm = C (B_L = C·B_R† holds the Schmidt values);
+    truncated to 10 values, the kept ones are numpy's largest and the discarded weight is the
+    rest."""
+    import tenpy.linalg.np_conserved as npc
+
+    from qst_mps.mps.bond_update import split_theta
+
+    rng = np.random.default_rng(5)
+    shape = (6, 4, 8, 5)
+    dense = rng.normal(size=shape) + 1j * rng.normal(size=shape)
+    C = npc.Array.from_ndarray_trivial(dense, labels=["vL", "p0", "p1", "vR"])
+    SL = np.sort(rng.uniform(0.1, 1.0, size=6))[::-1]
+    theta = (SL[:, None, None, None] * dense).reshape(24, 40)
+    expected = np.linalg.svd(theta, compute_uv=False)
+    B_L, S, B_R, error, norm = split_theta(C, SL, {"chi_max": 100, "svd_min": 1e-14},
+                                           C.qtotal)
+    assert np.allclose(S * norm, expected, rtol=1e-12)
+    rebuilt = np.einsum("apk,kqb->apqb", B_L.to_ndarray(), B_R.to_ndarray()) * norm
+    assert np.allclose(rebuilt, dense, rtol=0, atol=1e-12)
+    assert np.allclose(np.einsum("kqb,lqb->kl", B_R.to_ndarray(), B_R.to_ndarray().conj()),
+                       np.eye(len(S)), rtol=0, atol=1e-12)  # right-orthonormal
+    B_L, S, B_R, error, norm = split_theta(C, SL, {"chi_max": 10, "svd_min": 1e-14}, C.qtotal)
+    assert np.allclose(S * norm, expected[:10], rtol=1e-12)
+    assert abs(error.eps - np.sum(expected[10:] ** 2) / np.sum(expected ** 2)) < 1e-12

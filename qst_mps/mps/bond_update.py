@@ -133,7 +133,7 @@ def _sectors(charges):
     the columns: the last charge first), and the index of each row's among them."""
     low = charges.min(axis=0)
     span = charges.max(axis=0) - low + 1
-    weights = np.cumprod(np.concatenate([[1], span[:-1]]))  # the last charge most significant
+    weights = np.cumprod(np.concatenate([[1], span]))[:-1]  # the last charge most significant
     _, first, index = np.unique((charges - low) @ weights, return_index=True,
                                    return_inverse=True)
     return charges[first], index.reshape(-1)
