@@ -37,7 +37,7 @@ def test_the_stacked_mpos_give_each_mpos_own_value(case):
     np.random.seed(3)
     RandomUnitaryEvolution(psi, {"N_steps": 3,
                                  "trunc_params": {"chi_max": 30, "svd_min": 1e-12}}).run()
-    mpos = backend.measurement.expectations.mpos_by_name
+    mpos = backend.measurement.expectations.mpos
     assert len(mpos) >= (3 if case.startswith("pair") else 5)
     expected = {name: mpo.expectation_value(psi) for name, mpo in mpos.items()}
     expected["norm"] = MPSEnvironment(psi, psi).full_contraction(0)

@@ -83,12 +83,11 @@ def split_theta(C, SL, trunc_params, qtotal_L):
         C_sectors[s][r0:r1, c0:c1] = block.reshape(r1 - r0, c1 - c0)
 
     SL = np.asarray(SL)
-    U_sectors, S_sectors, V_sectors = [], [], []
+    S_sectors, V_sectors = [], []  # U is not needed: B_L = C·V†
     for s in range(n_sectors):
         scale = np.concatenate([np.repeat(SL[leg_L.slices[a]:leg_L.slices[a + 1]], size)
                                 for a, _, _, _, _, size in rows.in_sector[s]])
-        U, S, V = _svd(scale[:, None] * C_sectors[s])
-        U_sectors.append(U)
+        _, S, V = _svd(scale[:, None] * C_sectors[s])
         S_sectors.append(S)
         V_sectors.append(V)
 

@@ -41,9 +41,7 @@ class CachedExpectations:
     """
 
     def __init__(self, mpos: dict):
-        self.mpos_by_name = dict(mpos)
-        self.names = list(mpos) + ["norm"]
-        self.mpos = list(mpos.values())
+        self.mpos = dict(mpos)
         self.stacked, self.blocks = None, None
         self.psi, self.env, self.last = None, None, {}
 
@@ -55,7 +53,8 @@ class CachedExpectations:
             return dict(self.last)  # nothing changed
         if psi is not self.psi or changed is None:
             if self.stacked is None:
-                self.stacked, self.blocks = block_diagonal(self.mpos + [identity_mpo(psi)])
+                self.stacked, self.blocks = block_diagonal([*self.mpos.values(),
+                                                            identity_mpo(psi)])
             self.psi = psi
             self.env = MPOEnvironment(psi, self.stacked, psi, **boundaries(psi, self.stacked,
                                                                          self.blocks))
@@ -65,10 +64,11 @@ class CachedExpectations:
             forget(self.env, first, last)
         self.env.get_LP(first, store=True)  # cached: the sites left of the window ...
         self.env.get_RP(last, store=True)  # ... and right of it, for the next call
-        per_index = self._contract(first)
+        bond = min(first, psi.L - 2)  # a bond (i, i + 1) with i in the window
+        per_index = self._contract(bond)
         values = {}
-        for name, mpo, (start, stop) in zip(self.names, self.mpos + [None],
-                                            self.blocks["bonds"][first], strict=True):
+        for (name, mpo), (start, stop) in zip([*self.mpos.items(), ("norm", None)],
+                                              self.blocks["bonds"][bond], strict=True):
             value = per_index[start:stop].sum()
             if mpo is not None and mpo.explicit_plus_hc:
                 value = value + np.conj(value)
@@ -78,12 +78,10 @@ class CachedExpectations:
 
     def _contract(self, i: int) -> np.ndarray:
         """Each bond index w of the stacked MPO's part of the full contraction at the bond
-        (i, i + 1): Σ LP_w S S RP_w (TeNPy's ``full_contraction``, with w left open)."""
+        (i, i + 1), i < L − 1: Σ LP_w S S RP_w (TeNPy's ``full_contraction``, with w left
+        open)."""
         env, psi = self.env, self.psi
-        if i + 1 == psi.L:
-            LP = env._contract_LP(i, env.get_LP(i, store=False))
-        else:
-            LP = env.get_LP(i + 1, store=False)
+        LP = env.get_LP(i + 1, store=False)
         S = psi.get_SR(i)
         LP = LP.scale_axis(np.conj(S), "vR*").scale_axis(S, "vR")
         RP = env.get_RP(i, store=False)

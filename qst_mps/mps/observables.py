@@ -38,7 +38,8 @@ class Measurement:
                          for k, angle in enumerate(self.angles)})
         self.expectations = CachedExpectations(mpos)
         self.profiles = {}  # one-site values of the previous call, by operator name
-        self._rdms, self._operators = {}, {}  # (id(site), name) → the operator's matrix
+        self._rdms = {}  # one-site reduced density matrices of the current call, by MPS site
+        self._operators = {}  # (id(site), operator name) → the operator's matrix
         self._bond_currents = None  # two-site operators of ``current``, built when first used
 
     def _sites(self, name: str) -> list[str]:
