@@ -18,8 +18,11 @@ from qst_mps.problem.geometry import HBAR
 
 warnings.filterwarnings("ignore", message="unused option")
 
-#: no truncation but rounding; and a hard one, by chi_max and by svd_min
-TRUNCATIONS = [{"chi_max": 500, "svd_min": 1e-14}, {"chi_max": 12, "svd_min": 1e-3}]
+#: no truncation but rounding; a hard one, by chi_max and by svd_min; and the cut of the large
+#: runs, svd_min 1e-6, which like the hard one takes the Gram-matrix path (GRAM_SVD_MIN)
+TRUNCATIONS = [{"chi_max": 500, "svd_min": 1e-14}, {"chi_max": 12, "svd_min": 1e-3},
+               {"chi_max": 500, "svd_min": 1e-6}]
+IDS = ["untruncated", "truncated", "svd_min 1e-6"]
 
 
 def scrambled(seed: int):
@@ -50,7 +53,7 @@ def fidelity(a, b) -> float:
     return abs(a.overlap(b)) / np.sqrt(abs(a.overlap(a)) * abs(b.overlap(b)))
 
 
-@pytest.mark.parametrize("trunc_params", TRUNCATIONS, ids=["untruncated", "truncated"])
+@pytest.mark.parametrize("trunc_params", TRUNCATIONS, ids=IDS)
 def test_the_bond_update_is_tenpys(trunc_params):
     """Two layers of the model's bond gates (exp(−i dt h), dt 0.5 fs): after every gate the
     same Schmidt values, bond charges and discarded weight as TeNPy's ``update_bond``, every B
@@ -76,7 +79,7 @@ def test_the_bond_update_is_tenpys(trunc_params):
     assert fidelity(psi, tenpy_psi) > 1 - 1e-12
 
 
-@pytest.mark.parametrize("trunc_params", TRUNCATIONS, ids=["untruncated", "truncated"])
+@pytest.mark.parametrize("trunc_params", TRUNCATIONS, ids=IDS)
 def test_the_fermionic_swap_is_tenpys(trunc_params):
     """The first site moved past every other to the end and back, swap by swap (it crosses
     conduction sites and sites with a local spin, so the fermionic sign and the plain
@@ -123,3 +126,32 @@ def test_without_charges_the_split_is_numpys_svd():
     B_L, S, B_R, error, norm = split_theta(C, SL, {"chi_max": 10, "svd_min": 1e-14}, C.qtotal)
     assert np.allclose(S * norm, expected[:10], rtol=1e-12)
     assert abs(error.eps - np.sum(expected[10:] ** 2) / np.sum(expected ** 2)) < 1e-12
+
+
+@pytest.mark.parametrize("shape", [(60, 40), (40, 60)], ids=["tall", "wide"])
+def test_the_gram_matrix_gives_numpys_singular_values(shape):
+    """``_right_factors`` (the Gram-matrix path) against numpy's SVD on a random complex
+    matrix of rank 30 with singular values spread over 1 … 1e-6: the same singular values to
+    1e-14 (absolute, ‖θ‖ = O(1)), right-orthonormal V (weighted by S_i S_j, as they enter a
+    state) and θ = (θ V†) V to 1e-10 (an eigenvector of S² = 1e-12 is accurate to about
+    ε/S² in angle; a cut at 1e-6 changes θ by 1e-6); the rank deficiency comes out below 1e-9,
+    under GRAM_SVD_MIN, so a cut there keeps no direction of it."""
+    from qst_mps.mps.bond_update import GRAM_SVD_MIN, _right_factors
+
+    rng = np.random.default_rng(7)
+    rank = 30
+
+    def unitary(n):
+        q, _ = np.linalg.qr(rng.normal(size=(n, n)) + 1j * rng.normal(size=(n, n)))
+        return q
+
+    values = np.logspace(0, -6, rank)
+    theta = (unitary(shape[0])[:, :rank] * values) @ unitary(shape[1])[:rank]
+    expected = np.linalg.svd(theta, compute_uv=False)
+    S, V = _right_factors(theta)
+    assert np.allclose(S[:rank], expected[:rank], rtol=0, atol=1e-14)
+    assert np.all(S[rank:] < 1e-2 * GRAM_SVD_MIN)
+    overlap = (V @ V.conj().T - np.eye(len(S))) * np.outer(S, S)
+    assert np.max(np.abs(overlap)) < 1e-14
+    kept = V[S >= GRAM_SVD_MIN]
+    assert np.allclose((theta @ kept.conj().T) @ kept, theta, rtol=0, atol=1e-10)

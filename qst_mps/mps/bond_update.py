@@ -9,6 +9,11 @@ same decomposition from the blocks of θ directly: it sorts the blocks into one 
 per charge of the new bond, takes one SVD per sector, truncates with TeNPy's own
 ``truncate``, and cuts the factors back into blocks of the two new B tensors.
 
+Where the truncation cuts well above rounding (``svd_min`` ≥ :data:`GRAM_SVD_MIN`), a sector's
+right singular vectors come from the eigenvectors of its Gram matrix instead of an SVD
+(:func:`_right_factors`): 1.6× faster on the sectors of the L = 128 singlet at 200 fs, with
+Schmidt values equal to 2e-15 (docs/performance.md, "The Gram matrix instead of the SVD").
+
 It reaches into ``npc.Array``'s block storage (``_data``, ``_qdata``) and builds
 ``LegCharge``s from slices and charges; ``tests/test_tenpy_internals.py`` checks it against
 TeNPy's ``update_bond`` on the installed TeNPy. The result is the same state as TeNPy's up to
@@ -83,11 +88,13 @@ def split_theta(C, SL, trunc_params, qtotal_L):
         C_sectors[s][r0:r1, c0:c1] = block.reshape(r1 - r0, c1 - c0)
 
     SL = np.asarray(SL)
+    gram = trunc_params.get("svd_min", 0.0) >= GRAM_SVD_MIN
     S_sectors, V_sectors = [], []  # U is not needed: B_L = C·V†
     for s in range(n_sectors):
         scale = np.concatenate([np.repeat(SL[leg_L.slices[a]:leg_L.slices[a + 1]], size)
                                 for a, _, _, _, _, size in rows.in_sector[s]])
-        _, S, V = _svd(scale[:, None] * C_sectors[s])
+        theta = scale[:, None] * C_sectors[s]
+        S, V = _right_factors(theta) if gram else _svd(theta)[1:]
         S_sectors.append(S)
         V_sectors.append(V)
 
@@ -165,6 +172,40 @@ class _chunks:
             self.height[s] = start + da * db
             self.bounds.append((start, start + da * db))
             self.in_sector[s].append((a, b, start, start + da * db, da, db))
+
+
+#: The smallest ``svd_min`` at which a sector's Schmidt values and right singular vectors come
+#: from its Gram matrix: an eigenvector of θ†θ that belongs to a zero singular value can come
+#: out with ‖θ v‖ up to √(2ε)‖θ‖ ≈ 2e-8 (ε the double-precision rounding), so a cut at 1e-7 or
+#: above never keeps such a direction; below it the SVD is used.
+GRAM_SVD_MIN = 1e-7
+
+
+def _right_factors(matrix):
+    """The singular values S (descending) and right singular vectors V (rows) of ``matrix``
+    (= U·diag(S)·V) from the Hermitian eigenproblem of its smaller Gram matrix: θ†θ = V†S²V
+    when it has no more columns than rows (V exactly orthonormal, S = ‖θ v_i‖), else
+    θθ† = U S² U† and the rows of U†θ normalised (V orthonormal to ε‖θ‖²/(S_i S_j), which
+    changes no expectation value by more than ε). Falls back to :func:`_svd` if LAPACK
+    fails."""
+    rows, cols = matrix.shape
+    try:
+        if cols <= rows:
+            _, Q = np.linalg.eigh(matrix.conj().T @ matrix)
+            Q = Q[:, ::-1]
+            S = np.linalg.norm(matrix @ Q, axis=0)
+            V = Q.conj().T
+        else:
+            _, Q = np.linalg.eigh(matrix @ matrix.conj().T)
+            X = Q[:, ::-1].conj().T @ matrix
+            S = np.linalg.norm(X, axis=1)
+            V = X / np.where(S > 0, S, 1.0)[:, None]
+    except np.linalg.LinAlgError:
+        return _svd(matrix)[1:]
+    if not (np.isfinite(S).all() and np.isfinite(V).all()):
+        return _svd(matrix)[1:]
+    order = np.argsort(-S, kind="stable")  # S is ‖θ v_i‖: nearly, not exactly, descending
+    return S[order], V[order]
 
 
 def _svd(matrix):
