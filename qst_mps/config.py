@@ -180,6 +180,12 @@ SCHEMA: dict[str, dict[str, Option]] = {
             "str_list", [], "optional observables to record as well (docs/physics.md)",
             choices=OPTIONAL_OBSERVABLES,
         ),
+        "dt_heavy": Option(
+            "float", None, "interval (fs) between the output times that also record energy, "
+            "norm and the electron-spin observables (on mps: MPO contractions), NaN at the "
+            "others; a multiple of evolution.dt_out; default: every output time", minimum=0.0,
+            strict_minimum=True,
+        ),
     },
 }
 
@@ -369,8 +375,17 @@ def resolve(partial: dict | None = None, notes: list | None = None) -> dict:
             config[section][key] = _coerce(f"{section}.{key}", SCHEMA[section][key], value)
     _leave_out_unused(config, notes)
     _apply_tolerance(config, partial.get("evolution", {}))
+    _check_heavy(config)
     _check_geometry(config)
     return config
+
+
+def _check_heavy(config: dict) -> None:
+    """``output.dt_heavy`` must fall on the output grid: a whole multiple of dt_out."""
+    dt_heavy, dt_out = config["output"]["dt_heavy"], config["evolution"]["dt_out"]
+    if dt_heavy is not None and abs(dt_heavy / dt_out - round(dt_heavy / dt_out)) > 1e-9:
+        raise ConfigError("output.dt_heavy", f"must be a whole multiple of evolution.dt_out "
+                                             f"= {dt_out:g} fs, got {dt_heavy:g}")
 
 
 def _apply_tolerance(config: dict, given: dict) -> None:

@@ -57,6 +57,9 @@ class Observable:
     limit: Callable | None = None
     """``limit(problem, backend)``: None when this backend can compute it for this problem,
     otherwise why not (and what to change)."""
+    heavy: bool = False
+    """Recorded only at the output times of ``output.dt_heavy`` (NaN at the others): on mps
+    one contraction of MPOs through the whole updated window (:func:`heavy_times`)."""
 
 
 def _two_electrons(problem) -> bool:
@@ -114,12 +117,12 @@ REGISTRY: dict[str, Observable] = {o.name: o for o in [
                ("component",)),
     Observable("S_loc", "local spin ⟨S_j⟩", "hbar", ("local_spin", "component")),
     Observable("electron_spin_squared", "⟨S_el²⟩ of the electrons' total spin (spin-½ units)",
-               "hbar^2", ()),
+               "hbar^2", (), heavy=True),
     Observable("electron_up_probabilities", "probability that n of the electrons are up", "1",
-               ("n_up",)),
+               ("n_up",), heavy=True),
     Observable("density", "electron density ⟨n_x⟩", "1", ("site",)),
-    Observable("norm", "norm ⟨ψ|ψ⟩", "1", ()),
-    Observable("energy", "energy ⟨H⟩", "eV", ()),
+    Observable("norm", "norm ⟨ψ|ψ⟩", "1", (), heavy=True),
+    Observable("energy", "energy ⟨H⟩", "eV", (), heavy=True),
     Observable("chi_max_bond", "largest MPS bond dimension", "1", (), backends=("mps",),
                linear=False),
     Observable("bond_dimensions", "MPS bond dimension of bond (x, x+1)", "1", ("bond",),
@@ -157,6 +160,25 @@ REGISTRY: dict[str, Observable] = {o.name: o for o in [
 ]}
 
 OPTIONAL = tuple(o.name for o in REGISTRY.values() if o.optional)
+HEAVY = tuple(o.name for o in REGISTRY.values() if o.heavy)
+
+
+def heavy_times(times, dt_heavy: float | None) -> np.ndarray:
+    """Which of the output ``times`` (fs) record the heavy observables: all without
+    ``dt_heavy``; else the multiples of ``dt_heavy`` (t = 0 among them) and the final time."""
+    times = np.asarray(times, dtype=float)
+    if dt_heavy is None:
+        return np.ones(len(times), dtype=bool)
+    ratio = times / dt_heavy
+    heavy = np.abs(ratio - np.round(ratio)) < 1e-9
+    heavy[-1:] = True
+    return heavy
+
+
+def leave_out_heavy(record: dict) -> dict:
+    """``record`` with its heavy observables set to NaN (not measured at this time)."""
+    return {k: np.full_like(np.asarray(v, dtype=float), np.nan) if k in HEAVY else v
+            for k, v in record.items()}
 
 
 def measured(problem, backend: str, requested=()) -> list[str]:

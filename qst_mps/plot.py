@@ -103,9 +103,10 @@ def pair_probabilities(ax, run, shade=True):
                          f"{run['electron_up_probabilities'].shape[1] - 1}")
     if shade:
         shade_packets(ax, run.config)
+    measured = np.isfinite(run["pair_spin_probabilities"][:, 0])  # output.dt_heavy
     for k in range(4):
-        ax.plot(run["time"], run["pair_spin_probabilities"][:, k], color=PAIR_COLOURS[k],
-                label=PAIR_LABELS[k], lw=1.6)
+        ax.plot(run["time"][measured], run["pair_spin_probabilities"][measured, k],
+                color=PAIR_COLOURS[k], label=PAIR_LABELS[k], lw=1.6)
     ax.set_xlabel("time (fs)")
     ax.set_ylabel("probability")
     ax.set_xlim(run["time"][0], run["time"][-1])

@@ -180,15 +180,21 @@ def _simulate(config, path, progress, resume, refresh):
         records = [{k: saved[k][i] for k in per_time if k in saved} for i in np.nonzero(keep)[0]]
         elapsed_before = float(records[-1].get(ELAPSED, 0.0))
 
-    def measure():
-        record = backend.observables()
+    # the output times that record the heavy observables too (output.dt_heavy)
+    heavy_times = observables.heavy_times(all_times, config["output"]["dt_heavy"])
+
+    def measure(t):
+        heavy = bool(heavy_times[np.argmin(np.abs(all_times - t))])
+        record = backend.observables(heavy=heavy)
+        if not heavy:
+            record = observables.leave_out_heavy(record)
         record[ELAPSED] = elapsed_before + clock.perf_counter() - started
         health.check(record, records[0] if records else record, backend.name,
-                     problem.model.conserves_sz, problem.model.electron_scale)
+                     problem.model.conserves_sz, problem.model.electron_scale, heavy)
         return record
 
     if not resume:
-        records, done = [measure()], [0.0]
+        records, done = [measure(all_times[0])], [0.0]
     remaining = [t for t in all_times if t > done[-1] + 1e-9]
     every = config["output"]["checkpoint_every"]
     last_checkpoint = done[-1]
@@ -217,7 +223,7 @@ def _simulate(config, path, progress, resume, refresh):
             forecast = Forecast(all_times[-1], grows=backend.cost_grows)
         for t in backend.evolve(remaining):
             try:
-                record = measure()
+                record = measure(t)
             except health.NumericalFailure as failure:
                 raise health.NumericalFailure(
                     f"{failure} at t = {t:g} fs; stopped before writing it, the file keeps its "

@@ -82,3 +82,37 @@ def test_the_one_site_profiles_are_tenpys_expectation_values(spin_theta):
     density = np.real(psi.expectation_value([chain.op("Ntot", x) for x in range(N)]))
     assert np.allclose(ours["density"], density, rtol=0, atol=1e-12)
     assert np.abs(ours["S_loc"]).max() > 0.05 and np.abs(density).max() > 0.05  # not trivial
+
+
+def test_a_skipped_measurement_keeps_what_changed_for_the_next():
+    """``skip`` (output.dt_heavy: no contraction at this output time) then ``values``: TEBD
+    updates the right half of the chain before a measurement (which caches the left half's
+    environment), the left half before the skipped call and the right half before the next
+    measurement. Its values are TeNPy's ``MPO.expectation_value`` of the final state only if
+    the cached left half is forgotten too: without what ``skip`` remembers it is kept, stale
+    (a mutation test: ``skip`` doing nothing fails here)."""
+    from qst_mps.mps.tebd import WindowTEBDEngine
+    from qst_mps.problem.geometry import HBAR
+
+    model, state = CASES["pair, open chain"]
+    backend = mps_backend(resolve({"model": model, "state": state,
+                                   "evolution": {"backend": "mps", "t_max": 1.0}}))
+    psi = backend.psi
+    np.random.seed(5)
+    RandomUnitaryEvolution(psi, {"N_steps": 3,
+                                 "trunc_params": {"chi_max": 30, "svd_min": 1e-12}}).run()
+    mpos = backend.measurement.expectations.mpos
+    stacked = CachedExpectations(mpos)
+    stacked.values(psi, None)
+    engine = WindowTEBDEngine(psi, backend.model, {
+        "order": "4_opt", "trunc_params": {"chi_max": 30, "svd_min": 1e-12},
+        "max_N_sites_per_ring": backend.model.lat.N_sites_per_ring})
+    half = psi.L // 2
+    left, right = (0, half), (half, psi.L - 1)
+    # the first call on the right half caches the environment of the left half (LP at half)
+    for window, call in ((right, stacked.values), (left, stacked.skip), (right, stacked.values)):
+        engine.window = window
+        engine.run_evolution(1, 0.5 / HBAR)
+        values = call(psi, window)
+    for name, mpo in mpos.items():
+        assert abs(values[name] - mpo.expectation_value(psi)) < 1e-12, name

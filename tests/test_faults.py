@@ -241,8 +241,8 @@ def test_numbers_that_go_bad_stop_the_run_and_keep_the_last_good_checkpoint(
 
     measured = ExactBackend.observables
 
-    def faulty(self):
-        values = measured(self)
+    def faulty(self, heavy=True):
+        values = measured(self, heavy)
         if self.time >= 6.0:
             if fault == "nan":
                 values["density"] = values["density"] * np.nan

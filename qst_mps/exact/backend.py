@@ -103,8 +103,9 @@ class ExactBackend:
                     self._cached = (self.psi, {k: v[i] for k, v in table.items()})
                     yield self.time
 
-    def observables(self) -> dict:
-        """The measured observables (qst_mps/observables.py) of the current state."""
+    def observables(self, heavy: bool = True) -> dict:
+        """The measured observables (qst_mps/observables.py) of the current state; all of
+        them, also without ``heavy`` (they are computed for whole windows of output times)."""
         state, values = self._cached
         if state is not self.psi:
             table = self.measurement.measure([psi[None, :] for psi in self.psi])

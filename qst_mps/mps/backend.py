@@ -457,10 +457,11 @@ class MPSBackend:
                   for t in self.problem.model.terms if isinstance(t, Exchange)]
         return max(rates, default=0.0)
 
-    def observables(self) -> dict:
+    def observables(self, heavy: bool = True) -> dict:
         """The measured observables (qst_mps/observables.py) of the current MPS, plus
         ``chi_max_bond``, ``bond_dimensions`` (every bond, left to right) and
-        ``truncation_error``."""
+        ``truncation_error``; without ``heavy``, the heavy ones (the MPO contractions) are
+        not computed and their values are NaN."""
         # TDVP leaves the canonical form slightly broken (Σ⟨S_z⟩ off by up to 1e-4 at svd_min
         # 1e-6), and local expectation values assume it: measure on a re-canonicalized copy.
         # TEBD keeps it (every gate's SVD re-establishes it locally).
@@ -469,7 +470,7 @@ class MPSBackend:
         if self.integrator == "tdvp":
             psi, changed = psi.copy(), None
             psi.canonical_form()
-        result = self.measurement.measure(psi, changed)
+        result = self.measurement.measure(psi, changed, heavy)
         self.changed = (psi.L, -1)  # nothing updated since this measurement
         bonds = np.asarray(psi.chi, dtype=np.int32)
         if self.model.offset:  # MPS site p holds conduction site p + offset: back to sites

@@ -44,11 +44,25 @@ class CachedExpectations:
         self.mpos = dict(mpos)
         self.stacked, self.blocks = None, None
         self.psi, self.env, self.last = None, None, {}
+        self.pending = (np.inf, -np.inf)  # what changed in calls of :meth:`skip`
+
+    def skip(self, psi, changed: tuple[int, int] | None) -> None:
+        """Contract nothing now, but remember that ``changed`` (as in :meth:`values`) may
+        differ, for the next call of :meth:`values`."""
+        if psi is not self.psi or changed is None or self.pending is None:
+            self.pending = None
+        else:
+            self.pending = (min(self.pending[0], changed[0]), max(self.pending[1], changed[1]))
 
     def values(self, psi, changed: tuple[int, int] | None) -> dict:
         """The values for ``psi``; ``changed = (first, last)``: the sites whose tensors (or the
         Schmidt values between them) may differ since the previous call on this same MPS
-        object; None: anything may have changed."""
+        object (of this method or of :meth:`skip`); None: anything may have changed."""
+        if self.pending is None or changed is None:
+            changed = None
+        elif self.pending[0] <= self.pending[1]:
+            changed = (min(self.pending[0], changed[0]), max(self.pending[1], changed[1]))
+        self.pending = (np.inf, -np.inf)
         if psi is self.psi and changed is not None and changed[0] > changed[1]:
             return dict(self.last)  # nothing changed
         if psi is not self.psi or changed is None:

@@ -45,13 +45,16 @@ class Measurement:
     def _sites(self, name: str) -> list[str]:
         return [self.chain.op(name, x) for x in range(self.N)]
 
-    def measure(self, psi, changed: tuple[int, int] | None = None) -> dict:
+    def measure(self, psi, changed: tuple[int, int] | None = None, heavy: bool = True) -> dict:
         """Every measured observable of ``psi`` (in canonical form).
 
         ``changed = (first, last)``: only the sites first … last (and the bonds between them)
         may differ from ``psi`` as it was at the previous call (the same MPS object, evolved
         by the windowed TEBD); the one-site values outside and the environments of the MPOs
         are taken from that call (qst_mps/mps/environments.py). None: measure everything.
+        Without ``heavy`` the MPO expectation values are not contracted (their environments
+        remember what changed until the next call that contracts them) and the observables
+        made from them are NaN.
         """
         chain = self.chain
         if not self.profiles:  # the first call has nothing to keep
@@ -70,8 +73,12 @@ class Measurement:
                 s_z = per_site
         density = self.profile(psi, "Ntot", changed)
         n_up = float((density / 2 + s_z).sum())
-        value = {k: float(np.real(v)) if not isinstance(k, tuple) else v
-                 for k, v in self.expectations.values(psi, changed).items()}
+        if heavy:
+            value = {k: float(np.real(v)) if not isinstance(k, tuple) else v
+                     for k, v in self.expectations.values(psi, changed).items()}
+        else:
+            self.expectations.skip(psi, changed)
+            value = dict.fromkeys([*self.expectations.mpos, "norm"], np.nan)
         if self.K < 2:  # one electron: s² = 3/4
             spin_squared, up_pairs = 0.75 * float(density.sum()), 0.0
         else:

@@ -1,7 +1,9 @@
-"""Benchmarks of the mps backend on a saved state: BLAS threads, and N/S_z conservation.
+"""Benchmarks of the mps backend on a saved state: BLAS threads, N/S_z conservation, and the
+cost of an output interval (the SVD or the Gram matrix; every observable or dt_heavy).
 
     python runs/bench/mps_state.py threads runs/scaling/out/mps/singlet_L064.h5 --fs 1
     python runs/bench/mps_state.py conservation runs/scaling/out/mps/singlet_L008.h5 --fs 0.5
+    python runs/bench/mps_state.py interval runs/scaling/out/mps/singlet_L128.h5 --fs 1
 
 Both take the MPS of an mps result file (its last checkpoint, a state of realistic bond
 dimension) and time its evolution over ``--fs`` femtoseconds, after one untimed step that builds
@@ -16,6 +18,14 @@ core.
 the charges dropped (the same tensors as dense blocks, the model built with ``conserve=False``).
 Prints the wall time per fs of each, their ratio, and the overlap of the two evolved states
 (they must agree: dropping charges changes the storage, not the numbers).
+
+``interval``: output intervals of ``dt_out`` (each its steps, then the measurement a run
+takes there) over ``--fs`` femtoseconds, in four variants, each on the saved state loaded
+afresh, in turn, twice over: the bond's SVD or its Gram matrix (bond_update.GRAM_SVD_MIN
+moved out of reach for the SVD; the run's own svd_min must be ≥ 1e-7 for the Gram matrix),
+with the heavy observables measured at every output time or at none of them (as between two
+times of output.dt_heavy). Prints each one's best wall time per fs, its step and measurement
+parts, and its ratio to the SVD with every observable (the code before either change).
 """
 
 from __future__ import annotations
@@ -101,9 +111,53 @@ def conservation(args) -> None:
           f"|1 - <conserved|dropped>| = {abs(1 - overlap):.1e}")
 
 
+def intervals(backend, fs: float, heavy: bool) -> tuple[float, float]:
+    """Wall seconds per fs spent evolving and measuring over ``fs`` femtoseconds of output
+    intervals (after one untimed interval that builds the engine)."""
+    dt_out = backend.evolution["dt_out"]
+    times = [backend.time + dt_out * (k + 1) for k in range(round(fs / dt_out) + 1)]
+    next(backend.evolve(times[:1]))
+    backend.observables()
+    evolving = measuring = 0.0
+    for t in times[1:]:
+        start = time.perf_counter()
+        next(backend.evolve([t]))
+        middle = time.perf_counter()
+        backend.observables(heavy=heavy)
+        evolving += middle - start
+        measuring += time.perf_counter() - middle
+    span = times[-1] - times[0]
+    return evolving / span, measuring / span
+
+
+def interval(args) -> None:
+    from qst_mps.mps import bond_update
+
+    gram = bond_update.GRAM_SVD_MIN
+    variants = {("SVD", True): np.inf, ("Gram", True): gram, ("SVD", False): np.inf,
+                ("Gram", False): gram}
+    best = {}
+    for _ in range(2):
+        for (split, heavy), threshold in variants.items():
+            bond_update.GRAM_SVD_MIN = threshold
+            evolving, measuring = intervals(saved_backend(args.result), args.fs, heavy)
+            total = evolving + measuring
+            if total < sum(best.get((split, heavy), (np.inf, 0))):
+                best[(split, heavy)] = (evolving, measuring)
+            print(f"{split}, heavy {'every' if heavy else 'none'}: {total:.2f} s per fs "
+                  f"(evolve {evolving:.2f}, measure {measuring:.2f})", flush=True)
+    bond_update.GRAM_SVD_MIN = gram
+    base = sum(best[("SVD", True)])
+    print("| split | heavy observables | s per fs | evolve | measure | speed-up |")
+    print("|---|---|---|---|---|---|")
+    for (split, heavy), (evolving, measuring) in best.items():
+        print(f"| {split} | {'every output' if heavy else 'none'} | {evolving + measuring:.2f} "
+              f"| {evolving:.2f} | {measuring:.2f} | {base / (evolving + measuring):.2f}x |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("what", choices=["threads", "conservation"])
+    parser.add_argument("what", choices=["threads", "conservation", "interval"])
     parser.add_argument("result", help="an mps result file with a checkpoint")
     parser.add_argument("--fs", type=float, default=1.0, help="femtoseconds timed")
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
@@ -113,6 +167,8 @@ def main() -> None:
         # the count to threadpool_limits instead of fixing it at one
         os.environ["OMP_NUM_THREADS"] = str(max(args.threads))
         threads(args)
+    elif args.what == "interval":
+        interval(args)
     else:
         conservation(args)
 
