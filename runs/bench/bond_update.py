@@ -2,7 +2,7 @@
 qst_mps/mps/bond_update.py, at a given bond dimension (issue: speed, item 3;
 docs/performance.md).
 
-    python runs/bench/bond_update.py [--chi 16 64 128 256] [--N 60] [--rounds 3]
+    python runs/bench/bond_update.py [--chi 16 64 128 256] [--N 60] [--rounds 3] [--svd-min 1e-8]
 
 The states are runs/bench/measurement_cost.py's: six electrons and four spins on an open chain
 of N sites, scrambled by TeNPy's charge-conserving random gates until half the bonds are at
@@ -31,7 +31,7 @@ def layer(update, psi, gates) -> float:
     return (time.perf_counter() - started) / len(bonds)
 
 
-def compare(chi: int, N: int, rounds: int) -> dict:
+def compare(chi: int, N: int, rounds: int, svd_min: float = 1e-8) -> dict:
     from tenpy.algorithms.tebd import TEBDEngine
     from threadpoolctl import threadpool_limits
 
@@ -40,7 +40,7 @@ def compare(chi: int, N: int, rounds: int) -> dict:
     from qst_mps.problem.geometry import HBAR
 
     backend, psi = scrambled(chi, N)
-    trunc_params = {"chi_max": max(psi.chi), "svd_min": 1e-8}
+    trunc_params = {"chi_max": max(psi.chi), "svd_min": svd_min}
     engine = WindowTEBDEngine(psi.copy(), backend.model, {
         "order": "4_opt", "trunc_params": trunc_params,
         "max_N_sites_per_ring": backend.model.lat.N_sites_per_ring})
@@ -74,12 +74,14 @@ def main() -> None:
     parser.add_argument("--chi", type=int, nargs="+", default=[16, 64, 128, 256])
     parser.add_argument("--N", type=int, default=60)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--svd-min", type=float, default=1e-8,
+                        help="the cut of both; from 1e-7 on ours takes the Gram matrix")
     args = parser.parse_args()
     print("| chi | TeNPy update_bond (ms per gate) | bond_update.py (ms per gate) | ratio "
           "| max \\|ΔS\\| | 1 − fidelity |")
     print("|---|---|---|---|---|---|")
     for chi in args.chi:
-        r = compare(chi, args.N, args.rounds)
+        r = compare(chi, args.N, args.rounds, args.svd_min)
         print(f"| {r['chi']} | {1e3 * r['tenpy']:.2f} | {1e3 * r['qst_mps']:.2f} | "
               f"{r['ratio']:.2f} | {r['dS']:.1e} | {r['infidelity']:.1e} |", flush=True)
 

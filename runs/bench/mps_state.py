@@ -4,6 +4,7 @@ cost of an output interval (the SVD or the Gram matrix; every observable or dt_h
     python runs/bench/mps_state.py threads runs/scaling/out/mps/singlet_L064.h5 --fs 1
     python runs/bench/mps_state.py conservation runs/scaling/out/mps/singlet_L008.h5 --fs 0.5
     python runs/bench/mps_state.py interval runs/scaling/out/mps/singlet_L128.h5 --fs 1
+    python runs/bench/mps_state.py sectors runs/scaling/out/mps/singlet_L128.h5
 
 Both take the MPS of an mps result file (its last checkpoint, a state of realistic bond
 dimension) and time its evolution over ``--fs`` femtoseconds, after one untimed step that builds
@@ -26,6 +27,11 @@ moved out of reach for the SVD; the run's own svd_min must be ≥ 1e-7 for the G
 with the heavy observables measured at every output time or at none of them (as between two
 times of output.dt_heavy). Prints each one's best wall time per fs, its step and measurement
 parts, and its ratio to the SVD with every observable (the code before either change).
+
+``sectors``: the charge-sector matrices θ whose decomposition one step of the saved state
+takes, every tenth of them timed as a batch (best of three, one BLAS thread) through numpy's SVD
+and through the Gram matrix (bond_update._right_factors), with the largest difference of their
+singular values and of V V† from the identity (weighted by S_i S_j, as they enter a state).
 """
 
 from __future__ import annotations
@@ -155,9 +161,57 @@ def interval(args) -> None:
               f"| {evolving:.2f} | {measuring:.2f} | {base / (evolving + measuring):.2f}x |")
 
 
+def sectors(args) -> None:
+    from threadpoolctl import threadpool_limits
+
+    from qst_mps.mps import bond_update
+
+    backend = saved_backend(args.result)
+    dt = backend.evolution["dt"]
+    next(backend.evolve([backend.time + dt]))  # builds the engine
+    matrices, svd, gram = [], bond_update._svd, bond_update.GRAM_SVD_MIN
+    bond_update.GRAM_SVD_MIN = np.inf  # every sector through _svd, which records it
+
+    def recorded(matrix):
+        matrices.append(matrix.copy())
+        return svd(matrix)
+
+    bond_update._svd = recorded
+    next(backend.evolve([backend.time + dt]))
+    bond_update._svd, bond_update.GRAM_SVD_MIN = svd, gram
+    sample = matrices[::10]
+    shapes = np.array([m.shape for m in sample])
+    print(f"{len(matrices)} sector matrices in one step; timed: {len(sample)}, rows ≤ "
+          f"{shapes[:, 0].max()}, columns ≤ {shapes[:, 1].max()}")
+
+    def batch(decompose) -> float:
+        best = np.inf
+        for _ in range(3):
+            start = time.perf_counter()
+            for matrix in sample:
+                decompose(matrix)
+            best = min(best, time.perf_counter() - start)
+        return best
+
+    with threadpool_limits(1, user_api="blas"):
+        seconds = {"SVD": batch(lambda m: np.linalg.svd(m, full_matrices=False)),
+                   "Gram": batch(bond_update._right_factors)}
+    dS = overlap = 0.0
+    for matrix in sample:
+        expected = np.linalg.svd(matrix, compute_uv=False)
+        S, V = bond_update._right_factors(matrix)
+        scale = max(np.linalg.norm(matrix), 1e-300)
+        dS = max(dS, np.abs(S - expected).max() / scale)
+        weighted = (V @ V.conj().T - np.eye(len(S))) * np.outer(S, S)
+        overlap = max(overlap, np.abs(weighted).max() / scale**2)
+    print(f"SVD {seconds['SVD']:.3f} s, Gram {seconds['Gram']:.3f} s, ratio "
+          f"{seconds['SVD'] / seconds['Gram']:.2f}; max |S − S_svd| / ‖θ‖ = {dS:.1e}, "
+          f"max |S_i S_j (V V† − 1)_ij| / ‖θ‖² = {overlap:.1e}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("what", choices=["threads", "conservation", "interval"])
+    parser.add_argument("what", choices=["threads", "conservation", "interval", "sectors"])
     parser.add_argument("result", help="an mps result file with a checkpoint")
     parser.add_argument("--fs", type=float, default=1.0, help="femtoseconds timed")
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
@@ -169,6 +223,8 @@ def main() -> None:
         threads(args)
     elif args.what == "interval":
         interval(args)
+    elif args.what == "sectors":
+        sectors(args)
     else:
         conservation(args)
 
