@@ -88,7 +88,8 @@ def split_theta(C, SL, trunc_params, qtotal_L):
         C_sectors[s][r0:r1, c0:c1] = block.reshape(r1 - r0, c1 - c0)
 
     SL = np.asarray(SL)
-    gram = trunc_params.get("svd_min", 0.0) >= GRAM_SVD_MIN
+    svd_min = trunc_params["svd_min"] if "svd_min" in trunc_params else None  # no default set
+    gram = svd_min is not None and svd_min >= GRAM_SVD_MIN
     S_sectors, V_sectors = [], []  # U is not needed: B_L = C·V†
     for s in range(n_sectors):
         scale = np.concatenate([np.repeat(SL[leg_L.slices[a]:leg_L.slices[a + 1]], size)
