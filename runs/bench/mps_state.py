@@ -21,12 +21,14 @@ Prints the wall time per fs of each, their ratio, and the overlap of the two evo
 (they must agree: dropping charges changes the storage, not the numbers).
 
 ``interval``: output intervals of ``dt_out`` (each its steps, then the measurement a run
-takes there) over ``--fs`` femtoseconds, in four variants, each on the saved state loaded
-afresh, in turn, twice over: the bond's SVD or its Gram matrix (bond_update.GRAM_SVD_MIN
-moved out of reach for the SVD; the run's own svd_min must be ≥ 1e-7 for the Gram matrix),
-with the heavy observables measured at every output time or at none of them (as between two
-times of output.dt_heavy). Prints each one's best wall time per fs, its step and measurement
-parts, and its ratio to the SVD with every observable (the code before either change).
+takes there) over ``--fs`` femtoseconds, in four variants, each its own copy of the saved
+state, one interval of each in turn (so that a change of load hits them alike): the bond's SVD
+or its Gram matrix (bond_update.GRAM_SVD_MIN moved out of reach for the SVD; the run's own
+svd_min must be ≥ 1e-7 for the Gram matrix), with the heavy observables measured at every
+output time or at none of them (as between two times of output.dt_heavy). Prints each one's
+median wall time per fs, its step and measurement parts, the median over the intervals of its
+ratio to the SVD with every observable (the code before either change), and how far the
+Gram-matrix state is from the SVD one at the end.
 
 ``sectors``: the charge-sector matrices θ whose decomposition one step of the saved state
 takes, every tenth of them timed as a batch (best of three, one BLAS thread) through numpy's SVD
@@ -117,48 +119,43 @@ def conservation(args) -> None:
           f"|1 - <conserved|dropped>| = {abs(1 - overlap):.1e}")
 
 
-def intervals(backend, fs: float, heavy: bool) -> tuple[float, float]:
-    """Wall seconds per fs spent evolving and measuring over ``fs`` femtoseconds of output
-    intervals (after one untimed interval that builds the engine)."""
-    dt_out = backend.evolution["dt_out"]
-    times = [backend.time + dt_out * (k + 1) for k in range(round(fs / dt_out) + 1)]
-    next(backend.evolve(times[:1]))
-    backend.observables()
-    evolving = measuring = 0.0
-    for t in times[1:]:
-        start = time.perf_counter()
-        next(backend.evolve([t]))
-        middle = time.perf_counter()
-        backend.observables(heavy=heavy)
-        evolving += middle - start
-        measuring += time.perf_counter() - middle
-    span = times[-1] - times[0]
-    return evolving / span, measuring / span
-
-
 def interval(args) -> None:
+    import statistics
+
     from qst_mps.mps import bond_update
 
     gram = bond_update.GRAM_SVD_MIN
     variants = {("SVD", True): np.inf, ("Gram", True): gram, ("SVD", False): np.inf,
                 ("Gram", False): gram}
-    best = {}
-    for _ in range(2):
-        for (split, heavy), threshold in variants.items():
+    backends = {variant: saved_backend(args.result) for variant in variants}
+    dt_out = next(iter(backends.values())).evolution["dt_out"]
+    seconds = {variant: [] for variant in variants}  # per interval: (evolve, measure)
+    for k in range(round(args.fs / dt_out) + 1):  # the first interval builds the engines
+        for variant, threshold in variants.items():
+            backend, heavy = backends[variant], variant[1]
             bond_update.GRAM_SVD_MIN = threshold
-            evolving, measuring = intervals(saved_backend(args.result), args.fs, heavy)
-            total = evolving + measuring
-            if total < sum(best.get((split, heavy), (np.inf, 0))):
-                best[(split, heavy)] = (evolving, measuring)
-            print(f"{split}, heavy {'every' if heavy else 'none'}: {total:.2f} s per fs "
-                  f"(evolve {evolving:.2f}, measure {measuring:.2f})", flush=True)
+            start = time.perf_counter()
+            next(backend.evolve([backend.time + dt_out]))
+            middle = time.perf_counter()
+            backend.observables(heavy=heavy)
+            if k:
+                seconds[variant].append((middle - start, time.perf_counter() - middle))
     bond_update.GRAM_SVD_MIN = gram
-    base = sum(best[("SVD", True)])
-    print("| split | heavy observables | s per fs | evolve | measure | speed-up |")
+    base = [sum(pair) for pair in seconds[("SVD", True)]]
+    print(f"{len(base)} intervals of {dt_out:g} fs, the variants in turn in each")
+    print("| split | heavy observables | s per fs | evolve | measure | speed-up (median of "
+          "the intervals' ratios) |")
     print("|---|---|---|---|---|---|")
-    for (split, heavy), (evolving, measuring) in best.items():
-        print(f"| {split} | {'every output' if heavy else 'none'} | {evolving + measuring:.2f} "
-              f"| {evolving:.2f} | {measuring:.2f} | {base / (evolving + measuring):.2f}x |")
+    for (split, heavy), pairs in seconds.items():
+        evolving = statistics.median(e for e, _ in pairs) / dt_out
+        measuring = statistics.median(m for _, m in pairs) / dt_out
+        ratio = statistics.median(b / sum(pair) for b, pair in zip(base, pairs, strict=True))
+        print(f"| {split} | {'every output' if heavy else 'none'} | "
+              f"{statistics.median(sum(p) for p in pairs) / dt_out:.2f} | {evolving:.2f} | "
+              f"{measuring:.2f} | {ratio:.2f}x |")
+    final = {variant: backend.psi for variant, backend in backends.items()}
+    overlap = abs(final[("Gram", True)].overlap(final[("SVD", True)]))
+    print(f"|1 − ⟨Gram|SVD⟩| after the last interval: {abs(1 - overlap):.1e}")
 
 
 def sectors(args) -> None:
