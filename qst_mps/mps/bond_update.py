@@ -11,8 +11,9 @@ per charge of the new bond, takes one SVD per sector, truncates with TeNPy's own
 
 Where the truncation cuts well above rounding (``svd_min`` ≥ :data:`GRAM_SVD_MIN`), a sector's
 right singular vectors come from the eigenvectors of its Gram matrix instead of an SVD
-(:func:`_right_factors`): 1.6× faster on the sectors of the L = 128 singlet at 200 fs, with
-Schmidt values equal to 2e-15 (docs/performance.md, "The Gram matrix instead of the SVD").
+(:func:`_right_factors`): 1.3–1.6× faster on the sectors of the L = 128 singlet at 200 fs,
+with the same Schmidt values to 1.2e-15 (docs/performance.md, "The Gram matrix instead of the
+SVD").
 
 It reaches into ``npc.Array``'s block storage (``_data``, ``_qdata``) and builds
 ``LegCharge``s from slices and charges; ``tests/test_tenpy_internals.py`` checks it against
