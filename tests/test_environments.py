@@ -28,15 +28,25 @@ CASES = {
 }
 
 
-@pytest.mark.parametrize("case", list(CASES))
-def test_the_stacked_mpos_give_each_mpos_own_value(case):
-    model, state = CASES[case]
+#: the truncation of the gates that scramble and evolve the test states
+TRUNCATION = {"chi_max": 30, "svd_min": 1e-12}
+
+
+def scrambled_backend(model: dict, state: dict, seed: int):
+    """The mps backend of ``model`` and ``state`` with its MPS scrambled by three layers of
+    TeNPy's ``RandomUnitaryEvolution`` (charge-conserving random two-site gates: every bond
+    entangled, several charge sectors)."""
     backend = mps_backend(resolve({"model": model, "state": state,
                                    "evolution": {"backend": "mps", "t_max": 1.0}}))
+    np.random.seed(seed)
+    RandomUnitaryEvolution(backend.psi, {"N_steps": 3, "trunc_params": TRUNCATION}).run()
+    return backend
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_the_stacked_mpos_give_each_mpos_own_value(case):
+    backend = scrambled_backend(*CASES[case], seed=3)
     psi = backend.psi
-    np.random.seed(3)
-    RandomUnitaryEvolution(psi, {"N_steps": 3,
-                                 "trunc_params": {"chi_max": 30, "svd_min": 1e-12}}).run()
     mpos = backend.measurement.expectations.mpos
     assert len(mpos) >= (3 if case.startswith("pair") else 5)
     expected = {name: mpo.expectation_value(psi) for name, mpo in mpos.items()}
@@ -47,8 +57,7 @@ def test_the_stacked_mpos_give_each_mpos_own_value(case):
     for name, value in values.items():
         assert abs(value - expected[name]) < 1e-12, name
     # a window measured again after a change inside it: still each MPO's value
-    RandomUnitaryEvolution(psi, {"N_steps": 1,
-                                 "trunc_params": {"chi_max": 30, "svd_min": 1e-12}}).run()
+    RandomUnitaryEvolution(psi, {"N_steps": 1, "trunc_params": TRUNCATION}).run()
     values = stacked.values(psi, (0, psi.L - 1))
     for name, mpo in mpos.items():
         assert abs(values[name] - mpo.expectation_value(psi)) < 1e-12, name
@@ -62,13 +71,9 @@ def test_the_one_site_profiles_are_tenpys_expectation_values(spin_theta):
     model = {"N": 18, "L": 2, "n_first": 12, "J_sd": 1.0, "boundary": "open"}
     state = {"electrons": "packets", "pair": "single", "repeat": 2, "spacing": 3.0,
              "sigma_d": 1.0, "x2": 7.0, "spin_theta": spin_theta}
-    backend = mps_backend(resolve({"model": model, "state": state,
-                                   "evolution": {"backend": "mps", "t_max": 1.0}}))
+    backend = scrambled_backend(model, state, seed=4)
     psi, chain = backend.psi, backend.model
     assert chain.conserve_sz == (spin_theta == np.pi)
-    np.random.seed(4)
-    RandomUnitaryEvolution(psi, {"N_steps": 3,
-                                 "trunc_params": {"chi_max": 30, "svd_min": 1e-12}}).run()
     ours = backend.measurement.measure(psi)
     components = ("Sz",) if chain.conserve_sz else ("Sx", "Sy", "Sz")
     N = psi.L
@@ -94,18 +99,13 @@ def test_a_skipped_measurement_keeps_what_changed_for_the_next():
     from qst_mps.mps.tebd import WindowTEBDEngine
     from qst_mps.problem.geometry import HBAR
 
-    model, state = CASES["pair, open chain"]
-    backend = mps_backend(resolve({"model": model, "state": state,
-                                   "evolution": {"backend": "mps", "t_max": 1.0}}))
+    backend = scrambled_backend(*CASES["pair, open chain"], seed=5)
     psi = backend.psi
-    np.random.seed(5)
-    RandomUnitaryEvolution(psi, {"N_steps": 3,
-                                 "trunc_params": {"chi_max": 30, "svd_min": 1e-12}}).run()
     mpos = backend.measurement.expectations.mpos
     stacked = CachedExpectations(mpos)
     stacked.values(psi, None)
     engine = WindowTEBDEngine(psi, backend.model, {
-        "order": "4_opt", "trunc_params": {"chi_max": 30, "svd_min": 1e-12},
+        "order": "4_opt", "trunc_params": TRUNCATION,
         "max_N_sites_per_ring": backend.model.lat.N_sites_per_ring})
     half = psi.L // 2
     left, right = (0, half), (half, psi.L - 1)
