@@ -170,6 +170,10 @@ SCHEMA: dict[str, dict[str, Option]] = {
             "measured frontier unless dt is given (docs/performance.md)", minimum=0.0,
             strict_minimum=True,
         ),
+        "processes": Option(
+            "int", 1, "mps, TEBD: 2 splits every layer's gates between this process and a "
+            "second one (the same state; docs/performance.md)", (1, 2),
+        ),
     },
     "output": {
         "path": Option("path", "qst_mps_run.h5", "result file (HDF5)"),
@@ -237,6 +241,8 @@ def _coerce(key: str, opt: Option, value: Any) -> Any:
         return None
     if opt.kind == "int":
         if isinstance(value, bool) or not isinstance(value, int):
+            raise bad
+        if opt.choices and value not in opt.choices:
             raise bad
     elif opt.kind in ("float", "float_or_auto", "float_or_inf"):
         if (opt.kind, value) in (("float_or_auto", "auto"), ("float_or_inf", "inf")):

@@ -16,10 +16,15 @@ fourth order), or once per step, for the whole step, in the middle of the centra
 (a symmetric, second-order splitting of that one bond; five times fewer swaps), which the
 backend picks by the density on the bond. The swaps carry the moved site's entanglement across
 every bond and cost several times the step itself (docs/performance.md).
+
+On an open chain (or a ring cut open) each layer's gates can be split between this process and
+a second one (qst_mps/mps/parallel.py, ``evolution.processes = 2``): the same state, bit for bit.
 """
 
 from __future__ import annotations
 
+import itertools
+import time
 import warnings
 
 import numpy as np
@@ -28,6 +33,7 @@ from tenpy.algorithms.tebd import TEBDEngine
 from tenpy.linalg.truncation import TruncationError
 
 from .bond_update import update_bond
+from .parallel import CHI_FIXED
 from .ring import move_site
 
 
@@ -46,17 +52,24 @@ class WindowTEBDEngine(TEBDEngine):
     #: central even layer, once per step
     CENTRAL_EVEN = 5
     closing_every_layer = False
+    _versions = itertools.count()
 
-    def __init__(self, psi, model, options, closing=None, **kwargs):
+    def __init__(self, psi, model, options, closing=None, second=None, **kwargs):
         super().__init__(psi, model, options, **kwargs)
         self.window = (0, psi.L - 1)
         self.closing, self._closing_U, self._closing_step = closing, None, None
+        #: the second process (parallel.SecondProcess) that takes part of every layer, or None
+        self.second = second
+        self._gate_version = None
         if closing is not None and (psi.L % 2 or self.options["order"] != "4_opt"):
             raise ValueError("the closing gate needs an even ring and order '4_opt'")
 
     def calc_U(self, order, delta_t, type_evo="real", E_offset=None):
         """TeNPy's, and exp(−i δt h) of the closing bond for a whole step δt = ``delta_t``."""
         super().calc_U(order, delta_t, type_evo, E_offset)
+        self._gate_version = next(self._versions)  # the second process's gates are old
+        if self.second is not None:
+            self.second.forget_gates(self._gate_version)
         if self.closing is not None:
             H2 = self.closing.combine_legs([("p0", "p1"), ("p0*", "p1*")], qconj=[+1, -1])
             self._closing_U = [npc.expm((-1j * d * delta_t) * H2).split_legs()
@@ -69,6 +82,78 @@ class WindowTEBDEngine(TEBDEngine):
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message='Invalid type for key "order"')
             super().prepare_evolve(dt)
+
+    def evolve(self, N_steps, dt):
+        """TeNPy 1.1.1's ``evolve``, with each layer's gates split between this process and
+        :attr:`second` (bonds first < i < m here, m ≤ i ≤ last there) when there is one, the
+        window is wide enough, and no closing gate moves sites across the whole chain."""
+        first, last = self.window
+        m = None
+        if self.second is not None and self.closing is None:
+            m = self.second.split(first, last, self._bond_dimensions())
+        if m is None:
+            return super().evolve(N_steps, dt)
+        if dt is not None:
+            assert dt == self._U_param["delta_t"]
+        layers = list(self.suzuki_trotter_decomposition(self._U_param["order"], N_steps))
+        second, psi = self.second, self.psi
+        second.send_gates({(self._gate_version, index, i): self._U[index][i]
+                           for index in {index for index, _ in layers}
+                           for i in range(m, last + 1)})
+        second.start_steps(psi, m, last, layers, self._gate_version, self.trunc_params)
+        trunc_err = TruncationError()
+        waited = second.waited
+        start = time.perf_counter()
+        pending = False  # the second process has changed site m − 1 since this one last did
+        for index, odd in layers:
+            Us = self._U[index]
+            bonds = range(first + 1 + (int(odd) - first - 1) % 2, m, 2)
+            if m % 2 == int(odd) % 2:  # bond m, the second process's, is in this layer
+                pending = True
+            else:  # bond m − 1 first, and its B to the second process for its next bond m
+                if pending:
+                    trunc_err += self._receive_left(m)
+                    pending = False
+                trunc_err += self.update_bond(m - 1, Us[m - 1])
+                second.send_left(psi.get_B(m - 1, None), psi.get_SL(m - 1))
+                bonds = bonds[:-1]
+            for i in bonds:
+                if Us[i] is not None:
+                    trunc_err += self.update_bond(i, Us[i])
+        if pending:
+            trunc_err += self._receive_left(m)
+        Bs, Ss, errors, norm, seconds_there = second.receive("done")
+        for i, B, S in zip(range(m, last + 1), Bs, Ss, strict=True):
+            psi.set_B(i, B, form="B")
+            psi.set_SL(i, S)
+        for i, error in errors.items():
+            if i != m:  # bond m's errors came with its layers
+                self._trunc_err_bonds[i] = self._trunc_err_bonds[i] + error
+                trunc_err += error
+        psi.norm *= norm
+        second.hold(psi, m, last)
+        waited = second.waited - waited
+        seconds_here = time.perf_counter() - start - waited
+        second.computed += seconds_here
+        cost = 1.0 + (self._bond_dimensions()[first + 1:last + 1] / CHI_FIXED) ** 3
+        # the second process took as long as this one and the wait for it (which includes
+        # sending its sites back), or as long as it says, whichever is longer
+        second.balance(cost[:m - first - 1].sum(), seconds_here, cost[m - first - 1:].sum(),
+                       max(seconds_there, seconds_here + waited))
+        self.evolved_time = self.evolved_time + N_steps * self._U_param["tau"]
+        self.trunc_err = self.trunc_err + trunc_err  # not += : a copy
+        return trunc_err
+
+    def _receive_left(self, m: int) -> TruncationError:
+        """Site m − 1's B from the second process, after its gate on bond m."""
+        B, error = self.second.receive("left")
+        self.psi.set_B(m - 1, B, form="B")
+        self._trunc_err_bonds[m] = self._trunc_err_bonds[m] + error
+        return error
+
+    def _bond_dimensions(self) -> np.ndarray:
+        """chi of every bond i (between sites i − 1 and i), 1 at the chain's two ends."""
+        return np.array([1] + list(self.psi.chi) + [1], float)
 
     def evolve_step(self, U_idx_dt, odd):
         """TeNPy 1.1.1's ``evolve_step`` over the bonds (i − 1, i) with first < i ≤ last."""
