@@ -347,14 +347,15 @@ def _slurm_script(sweep, first, count, time_limit, memory, extra, part, basis) -
     for override in sweep.overrides:
         command += ["--set", override]
     name = f"qst-{sweep.source.stem}" + (f"-{first}" if part else "")
+    processes = max(config["evolution"]["processes"] for config in sweep.configs)
     lines = [
         "#!/bin/bash",
         f"#SBATCH --job-name={name}",
         f"#SBATCH --array=0-{count - 1}",
         "#SBATCH --ntasks=1",
-        # one core per point: a second BLAS thread made the steps slower (docs/performance.md);
-        # use the cores for more points at once
-        "#SBATCH --cpus-per-task=1",
+        # one core per point and process (evolution.processes): a second BLAS thread made the
+        # steps slower (docs/performance.md); use the cores for more points at once
+        f"#SBATCH --cpus-per-task={processes}",
         f"#SBATCH --time={time_limit}",
         f"#SBATCH --mem={memory}",
         "#SBATCH --signal=B:TERM@120",
@@ -362,7 +363,8 @@ def _slurm_script(sweep, first, count, time_limit, memory, extra, part, basis) -
         f"#SBATCH --output={logs.resolve()}/%A_%a.out",
         *[f"#SBATCH {option}" for option in extra or []],
         f"# --time and --mem: {basis}",
-        "export OMP_NUM_THREADS=${SLURM_CPUS_PER_TASK:-1}",
+        "export OMP_NUM_THREADS=${SLURM_CPUS_PER_TASK:-1}" if processes == 1
+        else "export OMP_NUM_THREADS=1  # one BLAS thread in each process",
         " ".join(shlex.quote(c) if not c.startswith("$") else f'"{c}"' for c in command) + " &",
         "child=$!",
         'trap \'kill -TERM "$child"\' TERM',

@@ -112,6 +112,19 @@ def test_slurm_dry_run_writes_a_job_array(tmp_path, capsys):
     assert subprocess.run(["bash", "-n", str(tmp_path / "s" / "sweep.sbatch")]).returncode == 0
 
 
+def test_slurm_asks_for_a_core_per_process(tmp_path, capsys):
+    """evolution.processes = 2 (an mps run's second TEBD process) needs two cores per task,
+    each process with one BLAS thread."""
+    path = write(tmp_path, '"state.pair" = ["singlet", "triplet_minus"]\n')
+    assert main(["sweep", str(path), "--slurm", "--dry-run", "--time", "00:10:00"]) == 0
+    assert _sbatch_value((tmp_path / "s" / "sweep.sbatch").read_text(), "cpus-per-task") == "1"
+    assert main(["sweep", str(path), "--slurm", "--dry-run", "--time", "00:10:00",
+                 "--set", "evolution.processes=2"]) == 0
+    script = (tmp_path / "s" / "sweep.sbatch").read_text()
+    assert _sbatch_value(script, "cpus-per-task") == "2"
+    assert "export OMP_NUM_THREADS=1 " in script
+
+
 def _sbatch_value(script: str, option: str) -> str:
     return next(line.split("=", 1)[1] for line in script.splitlines()
                 if line.startswith(f"#SBATCH --{option}="))

@@ -10,7 +10,8 @@ For the steps of one output interval the second process holds the sites m − 1 
 segment. Only bond m couples the two halves: at every layer that includes it, this process sends
 site m − 1's B and the Schmidt values to its left, and gets the new B back as soon as the second
 process has applied that gate. After the last layer the second process sends its sites back.
-The split is placed where the two halves' measured costs balance (:meth:`SecondProcess.split`).
+The split is placed where the two halves' gates, as timed in the last interval, take equally long
+(:meth:`SecondProcess.split`).
 
 Threads cannot do this: most of a gate's time at chi ≤ 100 is Python, which holds the GIL
 (docs/performance.md). The second process is started once per run (a fresh interpreter that
@@ -43,9 +44,9 @@ from .bond_update import update_bond
 #: it the messages cost more than the second process saves
 MIN_BONDS = 24
 
-#: the cost of a gate on a bond of dimension chi, in units of the fixed cost of a gate
-#: (1 + (chi / CHI_FIXED)³): about 1 ms of Python per gate, and about 1 ns·chi³ of arithmetic
-#: (docs/performance.md)
+#: the cost of a gate on a bond of dimension chi that has not been timed yet, in units of the
+#: fixed cost of a gate (1 + (chi / CHI_FIXED)³): about 1 ms of Python per gate, and about
+#: 1 ns·chi³ of arithmetic (docs/performance.md)
 CHI_FIXED = 100.0
 
 
@@ -100,8 +101,8 @@ class SecondProcess:
         self._sender = _Sender(self._pipe)
         self._gates = set()  # the keys (version, U index, bond) of the gates it holds
         self._held = {}  # site -> (site, B, Schmidt values to its left) as it holds them
-        #: the second process's time per unit of gate cost over this one's (measured)
-        self.relative_speed = 1.0
+        #: bond -> the seconds its gates took in an interval that split the window (averaged)
+        self.bond_seconds = {}
         #: the seconds this process waited for the second one, and computed, since the start
         self.waited = self.computed = 0.0
 
@@ -119,18 +120,30 @@ class SecondProcess:
 
     def split(self, first: int, last: int, chi) -> int | None:
         """The bond m at which the window's bonds first < i ≤ last are split (this process:
-        i < m; the second: i ≥ m), balancing their cost (1 + (chi_i / CHI_FIXED)³ per gate,
-        the second's scaled by the measured :attr:`relative_speed`); None if the window has
-        fewer than :data:`MIN_BONDS` bonds."""
+        i < m; the second: i ≥ m) so that both take equally long; None if the window has
+        fewer than :data:`MIN_BONDS` bonds. A bond's time is what its gates took in the last
+        intervals (:attr:`bond_seconds`, measured by whichever process had it), or, for a bond
+        not measured yet, 1 + (chi_i / CHI_FIXED)³ scaled to the measured bonds' times."""
         if last - first < MIN_BONDS:
             return None
         bonds = np.arange(first + 1, last + 1)
-        cost = 1.0 + (np.asarray(chi, float)[bonds] / CHI_FIXED) ** 3
-        here = np.cumsum(cost) - cost  # this process's cost with the split before each bond
-        there = (cost.sum() - here) * self.relative_speed
+        model = 1.0 + (np.asarray(chi, float)[bonds] / CHI_FIXED) ** 3
+        measured = np.array([self.bond_seconds.get(int(i), np.nan) for i in bonds])
+        known = np.isfinite(measured)
+        scale = np.median(measured[known] / model[known]) if known.any() else 1.0
+        cost = np.where(known, measured, model * scale)
+        here = np.cumsum(cost) - cost  # this process's time with the split before each bond
+        there = cost.sum() - here
         # at least two bonds on each side, so that both have gates in every layer
         choice = 2 + int(np.argmin(np.maximum(here, there)[2:-1]))
         return int(bonds[choice])
+
+    def timed(self, seconds: dict) -> None:
+        """Record what each bond's gates took in an interval (bond -> seconds), averaged with
+        the interval before (the same gates vary by 10–30 % from one interval to the next on a
+        shared machine)."""
+        self.bond_seconds = {i: 0.5 * (t + self.bond_seconds[i]) if i in self.bond_seconds else t
+                             for i, t in seconds.items()}
 
     def send_gates(self, gates: dict) -> None:
         """Send the gates (keyed by (version, U index, bond)) the second process lacks."""
@@ -181,15 +194,6 @@ class SecondProcess:
             raise RuntimeError(f"the TEBD second process sent {message[0]!r}, not {kind!r}")
         return message[1:]
 
-    def balance(self, cost_here: float, seconds_here: float, cost_there: float,
-                seconds_there: float) -> None:
-        """Update :attr:`relative_speed` from one interval's costs and compute times."""
-        if min(cost_here, seconds_here, cost_there, seconds_there) <= 0:
-            return
-        measured = (seconds_there / cost_there) / (seconds_here / cost_here)
-        self.relative_speed = float(np.sqrt(self.relative_speed * measured))  # damped
-
-
 def _serve(pipe) -> None:
     """The second process: apply the gates it is sent, until "stop" or the pipe closes. BLAS
     on one thread unless OMP_NUM_THREADS is set (as in the run's own process)."""
@@ -229,13 +233,13 @@ def _steps(pipe, sender, gates, held, m, last, new, S_right, layers, version,
     to its left)); site m − 1 comes from the other process before a layer with bond m whenever
     that process has changed it (a layer without bond m since), and goes back after bond m.
     Returns what it holds now: the sites m … last as sent back."""
-    start = time.perf_counter()
     held = {**held, **new}
     offset = m - 1
     entries = [held[j] for j in range(m - 1, last + 1)]
     segment = MPS([site for site, _, _ in entries], [B for _, B, _ in entries],
                   [S for _, _, S in entries] + [S_right], bc="segment", form="B")
     errors, behind = {}, 0  # behind: the layers without bond m since this one last had it
+    seconds = {}  # bond -> the time its gates took
     for U_index, odd in layers:
         shared = m % 2 == int(odd) % 2
         if not shared:
@@ -247,14 +251,16 @@ def _steps(pipe, sender, gates, held, m, last, new, S_right, layers, version,
             segment.set_SL(0, S)
             behind = 0
         for i in range(m if shared else m + 1, last + 1, 2):
+            started = time.perf_counter()
             error = update_bond(segment, i - offset, gates[version, U_index, i], trunc_params)
+            seconds[i] = seconds.get(i, 0.0) + time.perf_counter() - started
             errors[i] = errors.get(i, TruncationError()) + error
             if i == m:
                 sender.send(("left", segment.get_B(0, None), error))
     kept = {j: (held[j][0], segment.get_B(j - offset, None), segment.get_SL(j - offset))
             for j in range(m, last + 1)}
     sender.send(("done", [B for _, B, _ in kept.values()], [S for _, _, S in kept.values()],
-                 errors, segment.norm, time.perf_counter() - start))
+                 errors, segment.norm, seconds))
     return kept
 
 

@@ -33,7 +33,6 @@ from tenpy.algorithms.tebd import TEBDEngine
 from tenpy.linalg.truncation import TruncationError
 
 from .bond_update import update_bond
-from .parallel import CHI_FIXED
 from .ring import move_site
 
 
@@ -105,6 +104,7 @@ class WindowTEBDEngine(TEBDEngine):
         waited = second.waited
         start = time.perf_counter()
         pending = False  # the second process has changed site m − 1 since this one last did
+        seconds = {}  # bond -> the time its gates took here
         for index, odd in layers:
             Us = self._U[index]
             bonds = range(first + 1 + (int(odd) - first - 1) % 2, m, 2)
@@ -114,15 +114,16 @@ class WindowTEBDEngine(TEBDEngine):
                 if pending:
                     trunc_err += self._receive_left(m)
                     pending = False
-                trunc_err += self.update_bond(m - 1, Us[m - 1])
+                trunc_err += self._timed_update(m - 1, Us[m - 1], seconds)
                 second.send_left(psi.get_B(m - 1, None), psi.get_SL(m - 1))
                 bonds = bonds[:-1]
             for i in bonds:
                 if Us[i] is not None:
-                    trunc_err += self.update_bond(i, Us[i])
+                    trunc_err += self._timed_update(i, Us[i], seconds)
         if pending:
             trunc_err += self._receive_left(m)
         Bs, Ss, errors, norm, seconds_there = second.receive("done")
+        second.timed({**seconds, **seconds_there})
         for i, B, S in zip(range(m, last + 1), Bs, Ss, strict=True):
             psi.set_B(i, B, form="B")
             psi.set_SL(i, S)
@@ -132,16 +133,16 @@ class WindowTEBDEngine(TEBDEngine):
                 trunc_err += error
         psi.norm *= norm
         second.hold(psi, m, last)
-        waited = second.waited - waited
-        seconds_here = time.perf_counter() - start - waited
-        second.computed += seconds_here
-        cost = 1.0 + (self._bond_dimensions()[first + 1:last + 1] / CHI_FIXED) ** 3
-        # the second process took as long as this one and the wait for it (which includes
-        # sending its sites back), or as long as it says, whichever is longer
-        second.balance(cost[:m - first - 1].sum(), seconds_here, cost[m - first - 1:].sum(),
-                       max(seconds_there, seconds_here + waited))
+        second.computed += time.perf_counter() - start - (second.waited - waited)
         self.evolved_time = self.evolved_time + N_steps * self._U_param["tau"]
         self.trunc_err = self.trunc_err + trunc_err  # not += : a copy
+        return trunc_err
+
+    def _timed_update(self, i: int, U_bond, seconds: dict) -> TruncationError:
+        """:meth:`update_bond`, its time added to ``seconds[i]``."""
+        started = time.perf_counter()
+        trunc_err = self.update_bond(i, U_bond)
+        seconds[i] = seconds.get(i, 0.0) + time.perf_counter() - started
         return trunc_err
 
     def _receive_left(self, m: int) -> TruncationError:

@@ -4,6 +4,7 @@ cost of an output interval (the SVD or the Gram matrix; every observable or dt_h
     python runs/bench/mps_state.py threads runs/scaling/out/mps/singlet_L064.h5 --fs 1
     python runs/bench/mps_state.py conservation runs/scaling/out/mps/singlet_L008.h5 --fs 0.5
     python runs/bench/mps_state.py interval runs/scaling/out/mps/singlet_L128.h5 --fs 1
+    python runs/bench/mps_state.py processes runs/scaling/out/mps/singlet_L128.h5 --fs 5
     python runs/bench/mps_state.py sectors runs/scaling/out/mps/singlet_L128.h5
 
 Both take the MPS of an mps result file (its last checkpoint, a state of realistic bond
@@ -29,6 +30,12 @@ output time or at none of them (as between two times of output.dt_heavy). Prints
 median wall time per fs, its step and measurement parts, the median over the intervals of its
 ratio to the SVD with every observable (the code before either change), and how far the
 Gram-matrix state is from the SVD one at the end.
+
+``processes``: output intervals (steps and measurement, the heavy observables every
+``--heavy-every`` intervals) of two copies of the saved state, one evolved with
+``evolution.processes = 1`` and one with 2, in turn; prints each one's median wall time per fs,
+the median and range of the per-interval speed-ups, and whether the two states are the same bit
+for bit. Run it on an otherwise idle machine: the second process needs the second core.
 
 ``sectors``: the charge-sector matrices θ whose decomposition one step of the saved state
 takes, every tenth of them timed as a batch (best of three, one BLAS thread) through numpy's SVD
@@ -158,6 +165,46 @@ def interval(args) -> None:
     print(f"|1 − ⟨Gram|SVD⟩| after the last interval: {abs(1 - overlap):.1e}")
 
 
+def processes(args) -> None:
+    import statistics
+
+    backends = {}
+    for count in (1, 2):
+        backends[count] = saved_backend(args.result)
+        backends[count].evolution = {**backends[count].evolution, "processes": count}
+    dt_out = backends[1].evolution["dt_out"]
+    seconds = {count: [] for count in backends}  # per interval: (evolve, measure)
+    for k in range(round(args.fs / dt_out) + 1):  # the first interval builds the engines
+        heavy = k % args.heavy_every == 0
+        for count, backend in backends.items():
+            start = time.perf_counter()
+            next(backend.evolve([backend.time + dt_out]))
+            middle = time.perf_counter()
+            backend.observables(heavy=heavy)
+            if k:
+                seconds[count].append((middle - start, time.perf_counter() - middle))
+    base = [sum(pair) for pair in seconds[1]]
+    print(f"{len(base)} intervals of {dt_out:g} fs, one process and two in turn in each, the "
+          f"heavy observables in every {args.heavy_every}th")
+    print("| processes | s per fs | evolve | measure | speed-up (median of the intervals' "
+          "ratios) | range |")
+    print("|---|---|---|---|---|---|")
+    for count, pairs in seconds.items():
+        ratios = [b / sum(pair) for b, pair in zip(base, pairs, strict=True)]
+        print(f"| {count} | {statistics.median(sum(p) for p in pairs) / dt_out:.2f} | "
+              f"{statistics.median(e for e, _ in pairs) / dt_out:.2f} | "
+              f"{statistics.median(m for _, m in pairs) / dt_out:.2f} | "
+              f"{statistics.median(ratios):.2f}x | {min(ratios):.2f}–{max(ratios):.2f} |")
+    one, two = backends[1].psi, backends[2].psi
+    same = all(np.array_equal(one.get_SL(j), two.get_SL(j))
+               and np.array_equal(one.get_B(j, None).to_ndarray(), two.get_B(j, None).to_ndarray())
+               for j in range(one.L))
+    second = backends[2]._second
+    print(f"every B and Schmidt value the same: {same}; window {backends[2].engine.window}; "
+          f"this process waited {second.waited:.1f} s for the second and computed "
+          f"{second.computed:.1f} s")
+
+
 def sectors(args) -> None:
     from threadpoolctl import threadpool_limits
 
@@ -208,10 +255,14 @@ def sectors(args) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("what", choices=["threads", "conservation", "interval", "sectors"])
+    parser.add_argument("what", choices=["threads", "conservation", "interval", "processes",
+                                         "sectors"])
     parser.add_argument("result", help="an mps result file with a checkpoint")
     parser.add_argument("--fs", type=float, default=1.0, help="femtoseconds timed")
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--heavy-every", type=int, default=10,
+                        help="processes: measure the heavy observables every this many intervals "
+                             "(10: output.dt_heavy = 5 at dt_out = 0.5)")
     args = parser.parse_args()
     if args.what == "threads":
         # before numpy loads: BLAS may start this many threads, and the backend then leaves
@@ -220,6 +271,8 @@ def main() -> None:
         threads(args)
     elif args.what == "interval":
         interval(args)
+    elif args.what == "processes":
+        processes(args)
     elif args.what == "sectors":
         sectors(args)
     else:
