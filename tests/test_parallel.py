@@ -37,8 +37,10 @@ def evolved(processes: int, times) -> MPSBackend:
 
 @pytest.fixture
 def small_windows(monkeypatch):
-    """Split windows of any width (the 20-site chain's are narrower than MIN_BONDS)."""
+    """Split windows of any width and work (the 20-site chain's are narrower than MIN_BONDS,
+    and its gates take milliseconds)."""
     monkeypatch.setattr(parallel, "MIN_BONDS", 4)
+    monkeypatch.setattr(parallel, "MIN_WORK_SECONDS", 0.0)
 
 
 def test_two_processes_give_the_same_tensors_as_one(small_windows):
@@ -56,6 +58,15 @@ def test_two_processes_give_the_same_tensors_as_one(small_windows):
     a, b = one.observables(), two.observables()
     for name in ("S_loc", "sigma_el", "density", "energy", "electron_up_probabilities"):
         assert np.array_equal(a[name], b[name]), name
+
+
+def test_little_work_stays_on_one_process(monkeypatch):
+    """Below MIN_WORK_SECONDS of gates per interval (here: milliseconds) every gate runs in
+    this process, though the second one is there."""
+    monkeypatch.setattr(parallel, "MIN_BONDS", 4)
+    two = evolved(2, np.arange(0.5, 2.01, 0.5))
+    assert two._second is not None and two._second.computed == 0
+    assert 0 < two._second.work_seconds < parallel.MIN_WORK_SECONDS
 
 
 def test_a_failure_in_the_second_process_is_raised_here(small_windows, monkeypatch):

@@ -44,6 +44,12 @@ from .bond_update import update_bond
 #: it the messages cost more than the second process saves
 MIN_BONDS = 24
 
+#: the shortest time (s) the gates of an output interval took, on one process or on both
+#: together, at which the next interval is split: below it the messages and the imbalance
+#: between the two cost about what the second process saves (the L = 128 singlet at 90 fs,
+#: about 3 s of gates per interval: 0.97x; at 200 fs, about 12 s: 1.42x; docs/performance.md)
+MIN_WORK_SECONDS = 5.0
+
 #: the cost of a gate on a bond of dimension chi that has not been timed yet, in units of the
 #: fixed cost of a gate (1 + (chi / CHI_FIXED)³): about 1 ms of Python per gate, and about
 #: 1 ns·chi³ of arithmetic (docs/performance.md)
@@ -101,6 +107,8 @@ class SecondProcess:
         self._sender = _Sender(self._pipe)
         self._gates = set()  # the keys (version, U index, bond) of the gates it holds
         self._held = {}  # site -> (site, B, Schmidt values to its left) as it holds them
+        #: the seconds the gates of the last interval took (on both processes together)
+        self.work_seconds = 0.0
         #: bond -> the seconds its gates took in an interval that split the window (averaged)
         self.bond_seconds = {}
         #: the seconds this process waited for the second one, and computed, since the start
@@ -121,10 +129,12 @@ class SecondProcess:
     def split(self, first: int, last: int, chi) -> int | None:
         """The bond m at which the window's bonds first < i ≤ last are split (this process:
         i < m; the second: i ≥ m) so that both take equally long; None if the window has
-        fewer than :data:`MIN_BONDS` bonds. A bond's time is what its gates took in the last
-        intervals (:attr:`bond_seconds`, measured by whichever process had it), or, for a bond
-        not measured yet, 1 + (chi_i / CHI_FIXED)³ scaled to the measured bonds' times."""
-        if last - first < MIN_BONDS:
+        fewer than :data:`MIN_BONDS` bonds or the last interval's gates took less than
+        :data:`MIN_WORK_SECONDS` (the first interval runs on one process). A bond's time is
+        what its gates took in the last intervals (:attr:`bond_seconds`, measured by whichever
+        process had it), or, for a bond not measured yet, 1 + (chi_i / CHI_FIXED)³ scaled to
+        the measured bonds' times."""
+        if last - first < MIN_BONDS or self.work_seconds < MIN_WORK_SECONDS:
             return None
         bonds = np.arange(first + 1, last + 1)
         model = 1.0 + (np.asarray(chi, float)[bonds] / CHI_FIXED) ** 3

@@ -91,7 +91,11 @@ class WindowTEBDEngine(TEBDEngine):
         if self.second is not None and self.closing is None:
             m = self.second.split(first, last, self._bond_dimensions())
         if m is None:
-            return super().evolve(N_steps, dt)
+            started = time.perf_counter()
+            trunc_err = super().evolve(N_steps, dt)
+            if self.second is not None:
+                self.second.work_seconds = time.perf_counter() - started
+            return trunc_err
         if dt is not None:
             assert dt == self._U_param["delta_t"]
         layers = list(self.suzuki_trotter_decomposition(self._U_param["order"], N_steps))
@@ -124,6 +128,7 @@ class WindowTEBDEngine(TEBDEngine):
             trunc_err += self._receive_left(m)
         Bs, Ss, errors, norm, seconds_there = second.receive("done")
         second.timed({**seconds, **seconds_there})
+        second.work_seconds = sum(seconds.values()) + sum(seconds_there.values())
         for i, B, S in zip(range(m, last + 1), Bs, Ss, strict=True):
             psi.set_B(i, B, form="B")
             psi.set_SL(i, S)
