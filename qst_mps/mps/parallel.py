@@ -204,6 +204,7 @@ class SecondProcess:
             raise RuntimeError(f"the TEBD second process sent {message[0]!r}, not {kind!r}")
         return message[1:]
 
+
 def _serve(pipe) -> None:
     """The second process: apply the gates it is sent, until "stop" or the pipe closes. BLAS
     on one thread unless OMP_NUM_THREADS is set (as in the run's own process)."""
@@ -266,7 +267,7 @@ def _steps(pipe, sender, gates, held, m, last, new, S_right, layers, version,
             seconds[i] = seconds.get(i, 0.0) + time.perf_counter() - started
             errors[i] = errors.get(i, TruncationError()) + error
             if i == m:
-                sender.send(("left", segment.get_B(0, None), error))
+                sender.send(("left", segment.get_B(0, None)))
     kept = {j: (held[j][0], segment.get_B(j - offset, None), segment.get_SL(j - offset))
             for j in range(m, last + 1)}
     sender.send(("done", [B for _, B, _ in kept.values()], [S for _, _, S in kept.values()],

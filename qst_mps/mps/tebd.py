@@ -116,7 +116,7 @@ class WindowTEBDEngine(TEBDEngine):
                 pending = True
             else:  # bond m − 1 first, and its B to the second process for its next bond m
                 if pending:
-                    trunc_err += self._receive_left(m)
+                    self._receive_left(m)
                     pending = False
                 trunc_err += self._timed_update(m - 1, Us[m - 1], seconds)
                 second.send_left(psi.get_B(m - 1, None), psi.get_SL(m - 1))
@@ -125,7 +125,7 @@ class WindowTEBDEngine(TEBDEngine):
                 if Us[i] is not None:
                     trunc_err += self._timed_update(i, Us[i], seconds)
         if pending:
-            trunc_err += self._receive_left(m)
+            self._receive_left(m)
         Bs, Ss, errors, norm, seconds_there = second.receive("done")
         second.timed({**seconds, **seconds_there})
         second.work_seconds = sum(seconds.values()) + sum(seconds_there.values())
@@ -133,9 +133,8 @@ class WindowTEBDEngine(TEBDEngine):
             psi.set_B(i, B, form="B")
             psi.set_SL(i, S)
         for i, error in errors.items():
-            if i != m:  # bond m's errors came with its layers
-                self._trunc_err_bonds[i] = self._trunc_err_bonds[i] + error
-                trunc_err += error
+            self._trunc_err_bonds[i] = self._trunc_err_bonds[i] + error
+            trunc_err += error
         psi.norm *= norm
         second.hold(psi, m, last)
         second.computed += time.perf_counter() - start - (second.waited - waited)
@@ -150,12 +149,11 @@ class WindowTEBDEngine(TEBDEngine):
         seconds[i] = seconds.get(i, 0.0) + time.perf_counter() - started
         return trunc_err
 
-    def _receive_left(self, m: int) -> TruncationError:
-        """Site m − 1's B from the second process, after its gate on bond m."""
-        B, error = self.second.receive("left")
+    def _receive_left(self, m: int) -> None:
+        """Site m − 1's B from the second process, after its gate on bond m (the gate's
+        truncation errors come with the second process's others, at the end)."""
+        (B,) = self.second.receive("left")
         self.psi.set_B(m - 1, B, form="B")
-        self._trunc_err_bonds[m] = self._trunc_err_bonds[m] + error
-        return error
 
     def _bond_dimensions(self) -> np.ndarray:
         """chi of every bond i (between sites i − 1 and i), 1 at the chain's two ends."""

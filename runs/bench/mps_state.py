@@ -126,6 +126,16 @@ def conservation(args) -> None:
           f"|1 - <conserved|dropped>| = {abs(1 - overlap):.1e}")
 
 
+def timed_interval(backend, dt_out: float, heavy: bool) -> tuple[float, float]:
+    """One output interval of ``backend``: its steps, then the measurement a run takes there
+    (the heavy observables or not). Returns the wall seconds of each."""
+    start = time.perf_counter()
+    next(backend.evolve([backend.time + dt_out]))
+    middle = time.perf_counter()
+    backend.observables(heavy=heavy)
+    return middle - start, time.perf_counter() - middle
+
+
 def interval(args) -> None:
     import statistics
 
@@ -141,12 +151,9 @@ def interval(args) -> None:
         for variant, threshold in variants.items():
             backend, heavy = backends[variant], variant[1]
             bond_update.GRAM_SVD_MIN = threshold
-            start = time.perf_counter()
-            next(backend.evolve([backend.time + dt_out]))
-            middle = time.perf_counter()
-            backend.observables(heavy=heavy)
+            timed = timed_interval(backend, dt_out, heavy)
             if k:
-                seconds[variant].append((middle - start, time.perf_counter() - middle))
+                seconds[variant].append(timed)
     bond_update.GRAM_SVD_MIN = gram
     base = [sum(pair) for pair in seconds[("SVD", True)]]
     print(f"{len(base)} intervals of {dt_out:g} fs, the variants in turn in each")
@@ -177,12 +184,9 @@ def processes(args) -> None:
     for k in range(round(args.fs / dt_out) + 1):  # the first interval builds the engines
         heavy = k % args.heavy_every == 0
         for count, backend in backends.items():
-            start = time.perf_counter()
-            next(backend.evolve([backend.time + dt_out]))
-            middle = time.perf_counter()
-            backend.observables(heavy=heavy)
+            timed = timed_interval(backend, dt_out, heavy)
             if k:
-                seconds[count].append((middle - start, time.perf_counter() - middle))
+                seconds[count].append(timed)
     base = [sum(pair) for pair in seconds[1]]
     print(f"{len(base)} intervals of {dt_out:g} fs, one process and two in turn in each, the "
           f"heavy observables in every {args.heavy_every}th")
