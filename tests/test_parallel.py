@@ -60,6 +60,26 @@ def test_two_processes_give_the_same_tensors_as_one(small_windows):
         assert np.array_equal(a[name], b[name]), name
 
 
+def test_the_second_process_gets_each_gate_once(small_windows, monkeypatch):
+    """TeNPy recomputes nothing when an interval's step is the one before's (it calls calc_U
+    every interval all the same); the second process must not be told to forget its gates and
+    be sent them again (that was 20 MB per interval at L = 128 and held both processes up)."""
+    sent = []
+    send = parallel._Sender.send
+
+    def record(self, message):
+        sent.append((message[0], len(message[1]) if message[0] == "gates" else None))
+        send(self, message)
+
+    monkeypatch.setattr(parallel._Sender, "send", record)
+    two = evolved(2, np.arange(0.5, 4.01, 0.5))
+    assert two._second.computed > 0
+    assert [kind for kind, _ in sent].count("forget") == 1  # the first gates' version
+    keys = {(index, i) for index in range(len(two.engine._U))
+            for i in range(two.psi.L) if two.engine._U[index][i] is not None}
+    assert 0 < sum(n for kind, n in sent if kind == "gates") <= len(keys)
+
+
 def test_little_work_stays_on_one_process(monkeypatch):
     """Below MIN_WORK_SECONDS of gates per interval (here: milliseconds) every gate runs in
     this process, though the second one is there."""

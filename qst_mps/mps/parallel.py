@@ -231,6 +231,8 @@ def _serve_loop(pipe) -> None:
                 gates = {key: U for key, U in gates.items() if key[0] == message[1]}
             elif kind == "steps":
                 held = _steps(pipe, sender, gates, held, *message[1:])
+            else:  # e.g. a site m − 1 that no layer of the steps took
+                raise RuntimeError(f"unexpected message {kind!r} between steps")
     except Exception:  # noqa: BLE001 - reported to the run, which raises it
         sender.send(("error", traceback.format_exc()))
     finally:

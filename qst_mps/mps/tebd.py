@@ -64,8 +64,12 @@ class WindowTEBDEngine(TEBDEngine):
             raise ValueError("the closing gate needs an even ring and order '4_opt'")
 
     def calc_U(self, order, delta_t, type_evo="real", E_offset=None):
-        """TeNPy's, and exp(−i δt h) of the closing bond for a whole step δt = ``delta_t``."""
+        """TeNPy's, and exp(−i δt h) of the closing bond for a whole step δt = ``delta_t``;
+        nothing when TeNPy keeps the gates it has (the same parameters)."""
+        gates = self._U
         super().calc_U(order, delta_t, type_evo, E_offset)
+        if self._U is gates and self._gate_version is not None:
+            return  # TeNPy kept them: so do the second process and the closing gate
         self._gate_version = next(self._versions)  # the second process's gates are old
         if self.second is not None:
             self.second.forget_gates(self._gate_version)
@@ -109,17 +113,19 @@ class WindowTEBDEngine(TEBDEngine):
         start = time.perf_counter()
         pending = False  # the second process has changed site m − 1 since this one last did
         seconds = {}  # bond -> the time its gates took here
-        for index, odd in layers:
+        shared = [m % 2 == int(odd) % 2 for _, odd in layers]  # bond m in the layer
+        for k, (index, odd) in enumerate(layers):
             Us = self._U[index]
             bonds = range(first + 1 + (int(odd) - first - 1) % 2, m, 2)
-            if m % 2 == int(odd) % 2:  # bond m, the second process's, is in this layer
+            if shared[k]:  # bond m, the second process's, is in this layer
                 pending = True
             else:  # bond m − 1 first, and its B to the second process for its next bond m
                 if pending:
                     self._receive_left(m)
                     pending = False
                 trunc_err += self._timed_update(m - 1, Us[m - 1], seconds)
-                second.send_left(psi.get_B(m - 1, None), psi.get_SL(m - 1))
+                if any(shared[k + 1:]):  # (the next interval's steps carry it otherwise)
+                    second.send_left(psi.get_B(m - 1, None), psi.get_SL(m - 1))
                 bonds = bonds[:-1]
             for i in bonds:
                 if Us[i] is not None:

@@ -5,6 +5,7 @@ cost of an output interval (the SVD or the Gram matrix; every observable or dt_h
     python runs/bench/mps_state.py conservation runs/scaling/out/mps/singlet_L008.h5 --fs 0.5
     python runs/bench/mps_state.py interval runs/scaling/out/mps/singlet_L128.h5 --fs 1
     python runs/bench/mps_state.py processes runs/scaling/out/mps/singlet_L128.h5 --fs 5
+    python runs/bench/mps_state.py evolve runs/scaling/out/mps/singlet_L128.h5 --fs 5
     python runs/bench/mps_state.py sectors runs/scaling/out/mps/singlet_L128.h5
 
 Both take the MPS of an mps result file (its last checkpoint, a state of realistic bond
@@ -36,6 +37,10 @@ Gram-matrix state is from the SVD one at the end.
 ``evolution.processes = 1`` and one with 2, in turn; prints each one's median wall time per fs,
 the median and range of the per-interval speed-ups, and whether the two states are the same bit
 for bit. Run it on an otherwise idle machine: the second process needs the second core.
+
+``evolve``: output intervals of the saved state, as in ``processes``, with ``--processes``
+processes only; prints the wall time per fs. For the same benchmark at two commits, run by
+``farm-bench`` (each in a fresh interpreter, the package from its own PYTHONPATH).
 
 ``sectors``: the charge-sector matrices θ whose decomposition one step of the saved state
 takes, every tenth of them timed as a batch (best of three, one BLAS thread) through numpy's SVD
@@ -209,6 +214,19 @@ def processes(args) -> None:
           f"{second.computed:.1f} s")
 
 
+def evolve(args) -> None:
+    backend = saved_backend(args.result)
+    backend.evolution = {**backend.evolution, "processes": args.processes}
+    dt_out = backend.evolution["dt_out"]
+    seconds = []
+    for k in range(round(args.fs / dt_out) + 1):  # the first interval builds the engine
+        timed = timed_interval(backend, dt_out, k % args.heavy_every == 0)
+        if k:
+            seconds.append(sum(timed))
+    print(f"processes {args.processes}: {sum(seconds) / (len(seconds) * dt_out):.2f} s per fs "
+          f"over {len(seconds)} intervals of {dt_out:g} fs")
+
+
 def sectors(args) -> None:
     from threadpoolctl import threadpool_limits
 
@@ -260,10 +278,11 @@ def sectors(args) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("what", choices=["threads", "conservation", "interval", "processes",
-                                         "sectors"])
+                                         "evolve", "sectors"])
     parser.add_argument("result", help="an mps result file with a checkpoint")
     parser.add_argument("--fs", type=float, default=1.0, help="femtoseconds timed")
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--processes", type=int, default=2, help="evolve: evolution.processes")
     parser.add_argument("--heavy-every", type=int, default=10,
                         help="processes: measure the heavy observables every this many intervals "
                              "(10: output.dt_heavy = 5 at dt_out = 0.5)")
@@ -277,6 +296,8 @@ def main() -> None:
         interval(args)
     elif args.what == "processes":
         processes(args)
+    elif args.what == "evolve":
+        evolve(args)
     elif args.what == "sectors":
         sectors(args)
     else:
