@@ -123,6 +123,25 @@ def test_a_time_step_that_does_not_divide_dt_out_still_reaches_every_output_time
 
 
 @pytest.mark.parametrize("boundary", ["periodic", "open"])
+def test_output_intervals_that_differ_by_rounding_reuse_the_gates(boundary):
+    """dt_out = 0.1 fs is not exact in binary: the spans between output times (and so the
+    steps) differ in their last bits from one interval to the next. The engine keeps the gates
+    it built for the first (TeNPy would rebuild every gate for each new value, 11 s at
+    N = 903), and still reaches every output time; reference: the exact backend."""
+    config = tiny("singlet", boundary, t_max=1.5)
+    config["evolution"].update(dt_out=0.1, dt=0.05)
+    times = np.round(np.arange(0.1, 1.501, 0.1), 12)
+    assert len(set(np.diff(np.r_[0.0, times]))) > 1  # the rounding this test is about
+    backend = mps_backend(config)
+    gates, built = [], []
+    for _ in backend.evolve(times):
+        gates.append(id(backend.engine._U))
+        built.append(backend.engine._U_param["delta_t"])
+    assert len(set(gates)) == 1 and len(set(built)) == 1
+    compare(config, tolerance=1e-4)
+
+
+@pytest.mark.parametrize("boundary", ["periodic", "open"])
 def test_total_s_z_is_conserved_when_the_mps_is_truncated(boundary):
     """A coarse truncation (svd_min 1e-6) leaves TDVP's canonical form (ring) slightly broken,
     and TEBD (open chain) is measured without re-canonicalizing; the measured S_z_total must

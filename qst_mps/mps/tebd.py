@@ -63,6 +63,18 @@ class WindowTEBDEngine(TEBDEngine):
         if closing is not None and (psi.L % 2 or self.options["order"] != "4_opt"):
             raise ValueError("the closing gate needs an even ring and order '4_opt'")
 
+    def run_evolution(self, N_steps, dt):
+        """TeNPy's, at the step of the gates already built when ``dt`` differs from it by
+        rounding only (at most 1e-12 of it): the backend's steps are output intervals
+        divided by a step count, which differ in their last bits from one interval to the
+        next (dt_out = 0.1: nine values in twenty intervals), and TeNPy rebuilds every gate of
+        the chain for each new value (11 s at N = 903, docs/performance.md). The backend sets
+        the time to the output time after each interval, so the difference does not add up."""
+        built = self._U_param.get("delta_t")
+        if built is not None and abs(dt - built) <= 1e-12 * abs(built):
+            dt = built
+        super().run_evolution(N_steps, dt)
+
     def calc_U(self, order, delta_t, type_evo="real", E_offset=None):
         """TeNPy's, and exp(−i δt h) of the closing bond for a whole step δt = ``delta_t``;
         nothing when TeNPy keeps the gates it has (the same parameters)."""
