@@ -81,9 +81,10 @@ def test_the_second_process_gets_each_gate_once(small_windows, monkeypatch):
 
 
 def test_little_work_stays_on_one_process(monkeypatch):
-    """Below MIN_WORK_SECONDS of gates per interval (here: milliseconds) every gate runs in
-    this process, though the second one is there."""
+    """Below MIN_WORK_SECONDS of gates per interval (raised here above the 20-site chain's
+    fraction of a second) every gate runs in this process, though the second one is there."""
     monkeypatch.setattr(parallel, "MIN_BONDS", 4)
+    monkeypatch.setattr(parallel, "MIN_WORK_SECONDS", 30.0)
     two = evolved(2, np.arange(0.5, 2.01, 0.5))
     assert two._second is not None and two._second.computed == 0
     assert 0 < two._second.work_seconds < parallel.MIN_WORK_SECONDS

@@ -45,10 +45,10 @@ from .bond_update import update_bond
 MIN_BONDS = 24
 
 #: the shortest time (s) the gates of an output interval took, on one process or on both
-#: together, at which the next interval is split: below it the messages and the imbalance
-#: between the two cost about what the second process saves (the L = 128 singlet at 90 fs,
-#: about 3 s of gates per interval: 0.97x; at 200 fs, about 12 s: 1.42x; docs/performance.md)
-MIN_WORK_SECONDS = 5.0
+#: together, at which the next interval is split: the smallest measured, about 0.4 s of gates
+#: per interval (the paper's model at 4 fs, the L = 128 singlet at 5 fs), gained 1.6-1.75x;
+#: below it the fixed cost of the messages is untested (docs/performance.md)
+MIN_WORK_SECONDS = 0.25
 
 #: the cost of a gate on a bond of dimension chi that has not been timed yet, in units of the
 #: fixed cost of a gate (1 + (chi / CHI_FIXED)³): about 1 ms of Python per gate, and about

@@ -37,6 +37,8 @@ Gram-matrix state is from the SVD one at the end.
 ``evolution.processes = 1`` and one with 2, in turn; prints each one's median wall time per fs,
 the median and range of the per-interval speed-ups, and whether the two states are the same bit
 for bit. Run it on an otherwise idle machine: the second process needs the second core.
+``--min-work-seconds 0`` splits every interval, however little work it has (the measurement
+behind ``parallel.MIN_WORK_SECONDS``).
 
 ``evolve``: output intervals of the saved state, as in ``processes``, with ``--processes``
 processes only; prints the wall time per fs. For the same benchmark at two commits, run by
@@ -180,6 +182,10 @@ def interval(args) -> None:
 def processes(args) -> None:
     import statistics
 
+    from qst_mps.mps import parallel
+
+    if args.min_work_seconds is not None:
+        parallel.MIN_WORK_SECONDS = args.min_work_seconds
     backends = {}
     for count in (1, 2):
         backends[count] = saved_backend(args.result)
@@ -283,6 +289,8 @@ def main() -> None:
     parser.add_argument("--fs", type=float, default=1.0, help="femtoseconds timed")
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--processes", type=int, default=2, help="evolve: evolution.processes")
+    parser.add_argument("--min-work-seconds", type=float,
+                        help="processes: parallel.MIN_WORK_SECONDS (0: split every interval)")
     parser.add_argument("--heavy-every", type=int, default=10,
                         help="processes: measure the heavy observables every this many intervals "
                              "(10: output.dt_heavy = 5 at dt_out = 0.5)")
