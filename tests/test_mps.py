@@ -126,7 +126,7 @@ def test_a_time_step_that_does_not_divide_dt_out_still_reaches_every_output_time
 def test_output_intervals_that_differ_by_rounding_reuse_the_gates(boundary):
     """dt_out = 0.1 fs is not exact in binary: the spans between output times (and so the
     steps) differ in their last bits from one interval to the next. The engine keeps the gates
-    it built for the first (TeNPy would rebuild every gate for each new value, 11 s at
+    it built for the first (TeNPy would rebuild every gate for each new value, 4.5 s at
     N = 903), and still reaches every output time; reference: the exact backend."""
     config = tiny("singlet", boundary, t_max=1.5)
     config["evolution"].update(dt_out=0.1, dt=0.05)

@@ -68,7 +68,7 @@ class WindowTEBDEngine(TEBDEngine):
         rounding only (at most 1e-12 of it): the backend's steps are output intervals
         divided by a step count, which differ in their last bits from one interval to the
         next (dt_out = 0.1: nine values in twenty intervals), and TeNPy rebuilds every gate of
-        the chain for each new value (11 s at N = 903, docs/performance.md). The backend sets
+        the chain for each new value (4.5 s at N = 903, docs/performance.md). The backend sets
         the time to the output time after each interval, so the difference does not add up."""
         built = self._U_param.get("delta_t")
         if built is not None and abs(dt - built) <= 1e-12 * abs(built):

@@ -6,6 +6,7 @@ cost of an output interval (the SVD or the Gram matrix; every observable or dt_h
     python runs/bench/mps_state.py interval runs/scaling/out/mps/singlet_L128.h5 --fs 1
     python runs/bench/mps_state.py processes runs/scaling/out/mps/singlet_L128.h5 --fs 5
     python runs/bench/mps_state.py evolve runs/scaling/out/mps/singlet_L128.h5 --fs 5
+    python runs/bench/mps_state.py gates runs/scaling/out/mps/singlet_L128.h5
     python runs/bench/mps_state.py sectors runs/scaling/out/mps/singlet_L128.h5
 
 Both take the MPS of an mps result file (its last checkpoint, a state of realistic bond
@@ -43,6 +44,9 @@ behind ``parallel.MIN_WORK_SECONDS``).
 ``evolve``: output intervals of the saved state, as in ``processes``, with ``--processes``
 processes only; prints the wall time per fs. For the same benchmark at two commits, run by
 ``farm-bench`` (each in a fresh interpreter, the package from its own PYTHONPATH).
+
+``gates``: TeNPy's ``calc_U`` for every bond of the saved state's chain, as TeNPy runs it for
+each new step length (best of three).
 
 ``sectors``: the charge-sector matrices θ whose decomposition one step of the saved state
 takes, every tenth of them timed as a batch (best of three, one BLAS thread) through numpy's SVD
@@ -233,6 +237,24 @@ def evolve(args) -> None:
           f"over {len(seconds)} intervals of {dt_out:g} fs")
 
 
+def gates(args) -> None:
+    """What TeNPy's calc_U takes to build every gate of the saved state's chain again (as it
+    does for a step that differs from the last one in its last bits), best of three."""
+    backend = saved_backend(args.result)
+    backend.evolution = {**backend.evolution, "processes": 1}
+    next(backend.evolve([backend.time + backend.evolution["dt_out"]]))  # builds the engine
+    engine = backend.engine
+    order, dt = engine._U_param["order"], engine._U_param["delta_t"]
+    seconds = []
+    for _ in range(3):
+        engine._U_param = {}  # as after a step of another length
+        start = time.perf_counter()
+        engine.calc_U(order, dt)
+        seconds.append(time.perf_counter() - start)
+    print(f"calc_U at N = {engine.psi.L}: {min(seconds):.2f} s (best of three; "
+          f"{', '.join(f'{x:.2f}' for x in seconds)})")
+
+
 def sectors(args) -> None:
     from threadpoolctl import threadpool_limits
 
@@ -284,7 +306,7 @@ def sectors(args) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("what", choices=["threads", "conservation", "interval", "processes",
-                                         "evolve", "sectors"])
+                                         "evolve", "gates", "sectors"])
     parser.add_argument("result", help="an mps result file with a checkpoint")
     parser.add_argument("--fs", type=float, default=1.0, help="femtoseconds timed")
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
@@ -306,6 +328,8 @@ def main() -> None:
         processes(args)
     elif args.what == "evolve":
         evolve(args)
+    elif args.what == "gates":
+        gates(args)
     elif args.what == "sectors":
         sectors(args)
     else:
