@@ -63,8 +63,9 @@ import time
 import numpy as np
 
 
-def saved_backend(path: str, conserve: bool = True):
-    """An MPSBackend holding the last checkpoint of the mps result file ``path``."""
+def saved_backend(path: str, conserve: bool = True, processes: int | None = None):
+    """An MPSBackend holding the last checkpoint of the mps result file ``path`` (with
+    ``evolution.processes`` set to ``processes`` when given)."""
     from qst_mps import results
     from qst_mps.mps.backend import MPSBackend
     from qst_mps.mps.model import SpinTransferChain
@@ -73,6 +74,8 @@ def saved_backend(path: str, conserve: bool = True):
     saved = results.load(path, checkpoint=True)
     backend = MPSBackend(build(saved.config), saved.config["evolution"])
     backend.load_state(saved["checkpoint"]["backend"])
+    if processes is not None:
+        backend.evolution = {**backend.evolution, "processes": processes}
     if not conserve:
         backend.model = SpinTransferChain(backend.problem.model, conserve=False)
         backend.psi = without_charges(backend.psi, backend.model.lat.mps_sites())
@@ -147,6 +150,21 @@ def timed_interval(backend, dt_out: float, heavy: bool) -> tuple[float, float]:
     return middle - start, time.perf_counter() - middle
 
 
+def interleaved_intervals(backends: dict, args) -> dict:
+    """Output intervals over ``args.fs`` of each of ``backends`` in turn (the heavy observables
+    every ``args.heavy_every``th), the first one left out (it builds the engines): the
+    (evolve, measure) seconds of each interval, per backend."""
+    dt_out = next(iter(backends.values())).evolution["dt_out"]
+    seconds = {key: [] for key in backends}
+    for k in range(round(args.fs / dt_out) + 1):
+        heavy = k % args.heavy_every == 0
+        for key, backend in backends.items():
+            timed = timed_interval(backend, dt_out, heavy)
+            if k:
+                seconds[key].append(timed)
+    return seconds
+
+
 def interval(args) -> None:
     import statistics
 
@@ -190,18 +208,9 @@ def processes(args) -> None:
 
     if args.min_work_seconds is not None:
         parallel.MIN_WORK_SECONDS = args.min_work_seconds
-    backends = {}
-    for count in (1, 2):
-        backends[count] = saved_backend(args.result)
-        backends[count].evolution = {**backends[count].evolution, "processes": count}
+    backends = {count: saved_backend(args.result, processes=count) for count in (1, 2)}
     dt_out = backends[1].evolution["dt_out"]
-    seconds = {count: [] for count in backends}  # per interval: (evolve, measure)
-    for k in range(round(args.fs / dt_out) + 1):  # the first interval builds the engines
-        heavy = k % args.heavy_every == 0
-        for count, backend in backends.items():
-            timed = timed_interval(backend, dt_out, heavy)
-            if k:
-                seconds[count].append(timed)
+    seconds = interleaved_intervals(backends, args)  # per interval: (evolve, measure)
     base = [sum(pair) for pair in seconds[1]]
     print(f"{len(base)} intervals of {dt_out:g} fs, one process and two in turn in each, the "
           f"heavy observables in every {args.heavy_every}th")
@@ -225,14 +234,9 @@ def processes(args) -> None:
 
 
 def evolve(args) -> None:
-    backend = saved_backend(args.result)
-    backend.evolution = {**backend.evolution, "processes": args.processes}
+    backend = saved_backend(args.result, processes=args.processes)
     dt_out = backend.evolution["dt_out"]
-    seconds = []
-    for k in range(round(args.fs / dt_out) + 1):  # the first interval builds the engine
-        timed = timed_interval(backend, dt_out, k % args.heavy_every == 0)
-        if k:
-            seconds.append(sum(timed))
+    seconds = [sum(timed) for timed in interleaved_intervals({0: backend}, args)[0]]
     print(f"processes {args.processes}: {sum(seconds) / (len(seconds) * dt_out):.2f} s per fs "
           f"over {len(seconds)} intervals of {dt_out:g} fs")
 
@@ -240,8 +244,7 @@ def evolve(args) -> None:
 def gates(args) -> None:
     """What TeNPy's calc_U takes to build every gate of the saved state's chain again (as it
     does for a step that differs from the last one in its last bits), best of three."""
-    backend = saved_backend(args.result)
-    backend.evolution = {**backend.evolution, "processes": 1}
+    backend = saved_backend(args.result, processes=1)
     next(backend.evolve([backend.time + backend.evolution["dt_out"]]))  # builds the engine
     engine = backend.engine
     order, dt = engine._U_param["order"], engine._U_param["delta_t"]
