@@ -15,7 +15,9 @@ from .safeguards.signals import INTERRUPTED, Interrupted, Stop, raising
 BAD_INPUT = 2
 NUMERICS = 3
 
-RESUMABLE_KEYS = {"evolution.t_max", "output.checkpoint_every"}
+# what a resume may change: how far the run goes, how often it checkpoints, and how many
+# processes do the TEBD arithmetic (the same state bit for bit; docs/performance.md)
+RESUMABLE_KEYS = {"evolution.t_max", "output.checkpoint_every", "evolution.processes"}
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -118,7 +120,8 @@ def _resume(args) -> int:
     for text in args.set:
         key = text.split("=", 1)[0].strip()
         if key not in RESUMABLE_KEYS:
-            raise ConfigError(key, f"cannot change on resume; allowed: {', '.join(RESUMABLE_KEYS)}")
+            raise ConfigError(key, "cannot change on resume; allowed: "
+                                   + ", ".join(sorted(RESUMABLE_KEYS)))
     saved, what = results.recover(path)
     if what:
         _note(what)

@@ -125,3 +125,33 @@ def test_the_second_process_stops_with_its_backend(small_windows):
 def test_more_than_two_processes_are_refused():
     with pytest.raises(ConfigError, match="evolution.processes"):
         config(3)
+
+
+def test_a_run_resumes_on_two_processes_with_the_same_results(small_windows, monkeypatch,
+                                                                  tmp_path):
+    """``qst-mps resume --set evolution.processes=2``: a run started on one process goes on with
+    two (more cores on the second part of a cluster job) and gives every result of the run
+    that stayed on one, bit for bit."""
+    from qst_mps import load
+    from qst_mps.cli import main
+
+    sent = []
+    send = parallel._Sender.send
+    monkeypatch.setattr(parallel._Sender, "send",
+                        lambda self, message: (sent.append(message[0]), send(self, message)))
+    keys = ["model.N=20", "model.L=2", "model.J_sd=1.0", "model.boundary=open",
+            "state.sigma_d=1.2", "state.x2=5.4", "state.d=2.5", "evolution.backend=mps",
+            "evolution.dt=0.1", "evolution.svd_min=1e-12"]
+    options = [text for key in keys for text in ("--set", key)]
+    resumed, direct = tmp_path / "resumed.h5", tmp_path / "direct.h5"
+    assert main(["run", *options, "--set", "evolution.t_max=2.0", "-o", str(resumed), "-q"]) == 0
+    assert "steps" not in sent  # one process so far
+    assert main(["resume", str(resumed), "--set", "evolution.t_max=4.0",
+                 "--set", "evolution.processes=2", "-q"]) == 0
+    assert "steps" in sent  # the second process took part
+    assert main(["run", *options, "--set", "evolution.t_max=4.0", "-o", str(direct), "-q"]) == 0
+    a, b = load(resumed), load(direct)
+    assert a["time"][-1] == 4.0
+    for name in b:
+        if name != "elapsed_wall_time":
+            assert np.array_equal(a[name], b[name], equal_nan=True), name
