@@ -1,7 +1,7 @@
 """Error estimates of truncated mps runs: convergence in chi_max, and Δσ_z extrapolated to zero
 discarded weight.
 
-    python runs/scaling/extrapolate.py A.h5 B.h5 [C.h5 ...] [--exact E.h5] [--plot out.png]
+    python runs/scaling/error_estimate.py A.h5 B.h5 [C.h5 ...] [--exact E.h5] [--plot out.png]
 
 The files are one problem run at several ``chi_max``: the same model, state, dt and svd_min;
 only ``chi_max``, ``processes`` and ``output`` may differ. Each records, per output time,
