@@ -97,8 +97,13 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("runs", nargs="+", help="mps result files at several chi_max")
     parser.add_argument("--exact", help="an exact result file of the same problem")
+    parser.add_argument("--observable", default="delta_sigma_z",
+                        help="a result name with a time axis (default delta_sigma_z); for one "
+                             "with components (pair_spin_probabilities, …) the largest over them")
     parser.add_argument("--plot", help="write the estimates against time to this file")
     args = parser.parse_args(argv)
+    if len(args.runs) < 2:
+        parser.error("give the runs at two chi_max or more")
 
     import qst_mps
 
@@ -113,34 +118,48 @@ def main(argv=None) -> int:
     for r, path in zip(others, paths + [args.exact], strict=False):
         if not np.allclose(r["time"][:n], time):
             raise SystemExit(f"{path}: other output times")
-    weights = np.array([r["truncation_error"][:n] for r in runs])
-    values = np.array([r["delta_sigma_z"][:n] for r in runs])
-    steps = chi_steps(values)
+    name = args.observable
+    values = np.array([r[name][:n] for r in runs]).reshape(len(runs), n, -1)  # components last
+    weights = np.broadcast_to(np.array([r["truncation_error"][:n] for r in runs])[..., None],
+                              values.shape)
     extrapolated, uncertainty, on_line = extrapolate(weights, values)
-    actual = np.abs(values - exact["delta_sigma_z"][:n]) if exact else None
+    uncertainty, on_line = largest_component(uncertainty), largest_component(on_line)
+    steps = largest_component(chi_steps(values))
+    actual = (largest_component(np.abs(values - exact[name][:n].reshape(1, n, -1)))
+              if exact else None)
+    scalar = values.shape[2] == 1
 
-    print(f"{len(runs)} runs, 0–{time[-1]:g} fs; the largest over the output times:")
-    print("| run | chi_max | wall s | ε at the end | Δσ_z at the end | chi step | step ratio "
+    print(f"{name}, {len(runs)} runs, 0–{time[-1]:g} fs; the largest over the output times"
+          + ("" if scalar else " and the components") + ":")
+    print("| run | chi_max | wall s | ε at the end | value at the end | chi step | step ratio "
           "| ε line |" + (" against exact |" if exact else ""))
     print("|---|---|---|---|---|---|---|---|" + ("---|" if exact else ""))
-    largest = steps.max(axis=1)
+    largest = np.array([np.nan] + [np.nanmax(step) for step in steps[1:]])
     for i, (r, path) in enumerate(zip(runs, paths, strict=True)):
         ratio = f"{largest[i] / largest[i - 1]:.2f}" if i > 1 else ""
         row = (f"| {Path(path).name} | {r.config['evolution']['chi_max']} | "
-               f"{r['elapsed_wall_time'][n - 1]:.0f} | {weights[i, -1]:.1e} | "
-               f"{values[i, -1]:.5f} | {'' if i == 0 else f'{largest[i]:.1e}'} | {ratio} | "
-               f"{on_line[i].max():.1e} |")
-        print(row + (f" {actual[i].max():.1e} |" if exact else ""))
-    row = f"| extrapolated to ε = 0 | | | | {extrapolated[-1]:.5f} | | | {uncertainty.max():.1e} |"
+               f"{r['elapsed_wall_time'][n - 1]:.0f} | {weights[i, -1, 0]:.1e} | "
+               f"{f'{values[i, -1, 0]:.5f}' if scalar else ''} | "
+               f"{'' if i == 0 else f'{largest[i]:.1e}'} | {ratio} | "
+               f"{np.nanmax(on_line[i]):.1e} |")
+        print(row + (f" {np.nanmax(actual[i]):.1e} |" if exact else ""))
+    end = f"{extrapolated[-1, 0]:.5f}" if scalar else ""
+    row = f"| extrapolated to ε = 0 | | | | {end} | | | {np.nanmax(uncertainty):.1e} |"
     if exact:
-        row += f" {np.abs(extrapolated - exact['delta_sigma_z'][:n]).max():.1e} |"
+        row += f" {np.nanmax(np.abs(extrapolated - exact[name][:n].reshape(n, -1))):.1e} |"
     print(row)
     if args.plot:
-        plot(args.plot, time, runs, values, steps, on_line, exact)
+        plot(args.plot, name, time, runs, steps, on_line, actual)
     return 0
 
 
-def plot(path, time, runs, values, steps, on_line, exact) -> None:
+def largest_component(x: np.ndarray) -> np.ndarray:
+    """The largest |x| over the components (the last axis), NaN where all are NaN."""
+    with np.errstate(invalid="ignore"):
+        return np.fmax.reduce(np.abs(x), axis=-1)
+
+
+def plot(path, name, time, runs, steps, on_line, actual) -> None:
     """Each run's estimates (chi step solid, ε line dashed) and, with an exact run, its actual
     error (dotted), against time."""
     import matplotlib
@@ -155,12 +174,11 @@ def plot(path, time, runs, values, steps, on_line, exact) -> None:
         if i > 0:
             ax.semilogy(time, steps[i], "-", color=colour, lw=1, label=f"{label}: chi step")
         ax.semilogy(time, on_line[i], "--", color=colour, lw=1, label=f"{label}: ε line")
-        if exact:
-            ax.semilogy(time, np.abs(values[i] - exact["delta_sigma_z"][:time.size]), ":",
-                        color=colour, lw=1.5, label=f"{label}: against exact")
+        if actual is not None:
+            ax.semilogy(time, actual[i], ":", color=colour, lw=1.5, label=f"{label}: against exact")
     ax.set_ylim(1e-7, 1e-1)
     ax.set_xlabel("time (fs)")
-    ax.set_ylabel("error in Δσ_z")
+    ax.set_ylabel(f"error in {name}")
     ax.legend(frameon=False, fontsize=7)
     fig.tight_layout()
     fig.savefig(path, dpi=150)
