@@ -149,7 +149,10 @@ def main(argv=None) -> int:
         row += f" {np.nanmax(np.abs(extrapolated - exact[name][:n].reshape(n, -1))):.1e} |"
     print(row)
     if args.plot:
-        plot(args.plot, name, time, runs, steps, on_line, actual)
+        model = runs[0].config["model"]
+        title = (f"{runs[0].config['state']['pair']}, L = {model['L']}, N = {model['N']}: "
+                 "chi step (solid), ε line (dashed)" + (", exact (dotted)" if exact else ""))
+        plot(args.plot, title, name, time, runs, steps, on_line, actual)
     return 0
 
 
@@ -159,7 +162,7 @@ def largest_component(x: np.ndarray) -> np.ndarray:
         return np.fmax.reduce(np.abs(x), axis=-1)
 
 
-def plot(path, name, time, runs, steps, on_line, actual) -> None:
+def plot(path, title, name, time, runs, steps, on_line, actual) -> None:
     """Each run's estimates (chi step solid, ε line dashed) and, with an exact run, its actual
     error (dotted), against time."""
     import matplotlib
@@ -167,7 +170,7 @@ def plot(path, name, time, runs, steps, on_line, actual) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(6, 4))
+    fig, ax = plt.subplots(figsize=(8.5, 4))
     for i, r in enumerate(runs):
         colour = f"C{i}"
         label = f"chi_max {r.config['evolution']['chi_max']}"
@@ -179,7 +182,8 @@ def plot(path, name, time, runs, steps, on_line, actual) -> None:
     ax.set_ylim(1e-7, 1e-1)
     ax.set_xlabel("time (fs)")
     ax.set_ylabel(f"error in {name}")
-    ax.legend(frameon=False, fontsize=7)
+    ax.legend(frameon=False, fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1))
+    ax.set_title(title, fontsize=9)
     fig.tight_layout()
     fig.savefig(path, dpi=150)
     print(path)
