@@ -111,7 +111,13 @@ def main(argv=None) -> int:
                     key=lambda pair: pair[0].config["evolution"]["chi_max"])
     runs, paths = [r for r, _ in loaded], [p for _, p in loaded]
     check_same_problem(runs, paths)
+    chi_max = [r.config["evolution"]["chi_max"] for r in runs]
+    if len(set(chi_max)) < len(chi_max):
+        raise SystemExit(f"two runs at the same chi_max ({chi_max}): the steps need distinct ones")
     exact = qst_mps.load(args.exact) if args.exact else None
+    if exact and (exact.config["model"], exact.config["state"]) != (runs[0].config["model"],
+                                                                    runs[0].config["state"]):
+        raise SystemExit(f"{args.exact}: not the model and state of {paths[0]}")
     others = runs + ([exact] if exact else [])
     n = min(r["time"].size for r in others)
     time = runs[0]["time"][:n]
