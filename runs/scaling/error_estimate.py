@@ -79,18 +79,34 @@ def chi_steps(values) -> np.ndarray:
     return steps
 
 
-def check_same_problem(results, paths) -> None:
-    """Refuse runs that differ in anything but chi_max, processes and output."""
-    def problem(result):
-        config = result.config
-        evolution = {k: v for k, v in config["evolution"].items() if k not in FREE_KEYS}
-        return config["model"], config["state"], evolution
+def problem(result) -> tuple:
+    """What must be the same in the runs of one estimate: model, state, and evolution but for
+    FREE_KEYS."""
+    config = result.config
+    evolution = {k: v for k, v in config["evolution"].items() if k not in FREE_KEYS}
+    return config["model"], config["state"], evolution
 
-    first = problem(results[0])
-    for result, path in zip(results[1:], paths[1:], strict=True):
+
+def check_comparable(runs, paths, exact, exact_path) -> int:
+    """Refuse runs that differ in anything but chi_max, processes and output, two runs at one
+    chi_max, an exact run of another model or state, and other output times. Returns the number
+    of output times all of them have."""
+    first = problem(runs[0])
+    for result, path in zip(runs[1:], paths[1:], strict=True):
         if problem(result) != first:
             raise SystemExit(f"{path}: not the same problem as {paths[0]} "
                              f"(only {sorted(FREE_KEYS)} and output may differ)")
+    chi_max = [r.config["evolution"]["chi_max"] for r in runs]
+    if len(set(chi_max)) < len(chi_max):
+        raise SystemExit(f"two runs at the same chi_max ({chi_max}): the steps need distinct ones")
+    if exact is not None and problem(exact)[:2] != first[:2]:
+        raise SystemExit(f"{exact_path}: not the model and state of {paths[0]}")
+    results = [*runs, exact] if exact is not None else runs
+    n = min(r["time"].size for r in results)
+    for result, path in zip(results, [*paths, exact_path], strict=False):
+        if not np.allclose(result["time"][:n], runs[0]["time"][:n]):
+            raise SystemExit(f"{path}: other output times")
+    return n
 
 
 def main(argv=None) -> int:
@@ -110,29 +126,18 @@ def main(argv=None) -> int:
     loaded = sorted(((qst_mps.load(path), path) for path in args.runs),
                     key=lambda pair: pair[0].config["evolution"]["chi_max"])
     runs, paths = [r for r, _ in loaded], [p for _, p in loaded]
-    check_same_problem(runs, paths)
-    chi_max = [r.config["evolution"]["chi_max"] for r in runs]
-    if len(set(chi_max)) < len(chi_max):
-        raise SystemExit(f"two runs at the same chi_max ({chi_max}): the steps need distinct ones")
     exact = qst_mps.load(args.exact) if args.exact else None
-    if exact and (exact.config["model"], exact.config["state"]) != (runs[0].config["model"],
-                                                                    runs[0].config["state"]):
-        raise SystemExit(f"{args.exact}: not the model and state of {paths[0]}")
-    others = runs + ([exact] if exact else [])
-    n = min(r["time"].size for r in others)
+    n = check_comparable(runs, paths, exact, args.exact)
     time = runs[0]["time"][:n]
-    for r, path in zip(others, paths + [args.exact], strict=False):
-        if not np.allclose(r["time"][:n], time):
-            raise SystemExit(f"{path}: other output times")
     name = args.observable
     values = np.array([r[name][:n] for r in runs]).reshape(len(runs), n, -1)  # components last
+    reference = exact[name][:n].reshape(n, -1) if exact else None
     weights = np.broadcast_to(np.array([r["truncation_error"][:n] for r in runs])[..., None],
                               values.shape)
     extrapolated, uncertainty, on_line = extrapolate(weights, values)
     uncertainty, on_line = largest_component(uncertainty), largest_component(on_line)
     steps = largest_component(chi_steps(values))
-    actual = (largest_component(np.abs(values - exact[name][:n].reshape(1, n, -1)))
-              if exact else None)
+    actual = largest_component(values - reference) if exact else None
     scalar = values.shape[2] == 1
 
     print(f"{name}, {len(runs)} runs, 0–{time[-1]:g} fs; the largest over the output times"
@@ -152,7 +157,7 @@ def main(argv=None) -> int:
     end = f"{extrapolated[-1, 0]:.5f}" if scalar else ""
     row = f"| extrapolated to ε = 0 | | | | {end} | | | {np.nanmax(uncertainty):.1e} |"
     if exact:
-        row += f" {np.nanmax(np.abs(extrapolated - exact[name][:n].reshape(n, -1))):.1e} |"
+        row += f" {np.nanmax(np.abs(extrapolated - reference)):.1e} |"
     print(row)
     if args.plot:
         model = runs[0].config["model"]
