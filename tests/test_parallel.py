@@ -134,22 +134,21 @@ def test_a_run_resumes_on_two_processes_with_the_same_results(small_windows, mon
     that stayed on one, bit for bit."""
     from qst_mps import load
     from qst_mps.cli import main
+    from qst_mps.simulation import simulate
 
     sent = []
     send = parallel._Sender.send
     monkeypatch.setattr(parallel._Sender, "send",
                         lambda self, message: (sent.append(message[0]), send(self, message)))
-    keys = ["model.N=20", "model.L=2", "model.J_sd=1.0", "model.boundary=open",
-            "state.sigma_d=1.2", "state.x2=5.4", "state.d=2.5", "evolution.backend=mps",
-            "evolution.dt=0.1", "evolution.svd_min=1e-12"]
-    options = [text for key in keys for text in ("--set", key)]
     resumed, direct = tmp_path / "resumed.h5", tmp_path / "direct.h5"
-    assert main(["run", *options, "--set", "evolution.t_max=2.0", "-o", str(resumed), "-q"]) == 0
+    first_part = config(1)
+    first_part["evolution"]["t_max"] = 2.0
+    simulate(first_part, resumed)
     assert "steps" not in sent  # one process so far
     assert main(["resume", str(resumed), "--set", "evolution.t_max=4.0",
                  "--set", "evolution.processes=2", "-q"]) == 0
     assert "steps" in sent  # the second process took part
-    assert main(["run", *options, "--set", "evolution.t_max=4.0", "-o", str(direct), "-q"]) == 0
+    simulate(config(1), direct)  # t_max = 4 fs on one process
     a, b = load(resumed), load(direct)
     assert a["time"][-1] == 4.0
     for name in b:
