@@ -7,7 +7,7 @@ Importing the package is cheap and changes nothing in the process: TeNPy, h5py a
 are imported when first used.
 """
 
-__version__ = "0.1.0"
+from .version import __version__
 
 
 def load(path, checkpoint: bool = False):

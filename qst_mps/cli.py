@@ -8,12 +8,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .config import ConfigError, apply_overrides, differences, load_toml, parse_override, resolve
-from .safeguards.health import NumericalFailure
-from .safeguards.signals import INTERRUPTED, Interrupted, Stop, raising
-
-BAD_INPUT = 2
-NUMERICS = 3
+from .config import apply_overrides, differences, load_toml, parse_override, resolve
+from .errors import BadInput, ConfigError, Interrupted, NumericalFailure
+from .safeguards.signals import INTERRUPTED, Stop, raising
 
 # what a resume may change: how far the run goes, how often it checkpoints, and how many
 # processes do the TEBD arithmetic (the same state bit for bit; docs/performance.md)
@@ -287,16 +284,16 @@ def main(argv: list[str] | None = None) -> int:
             commands = {"run": _run, "resume": _resume, "sweep": _sweep, "collect": _collect,
                         "plot": _plot, "compare": _compare, "config": _config}
             return commands[args.command](args)
-        except ConfigError as err:
+        except BadInput as err:
             print(f"qst-mps: error: {err}", file=sys.stderr)
-            return BAD_INPUT
+            return err.exit_status
         except Interrupted as err:
             print(f"qst-mps: {err}; checkpoint written, continue with 'qst-mps resume'",
                   file=sys.stderr)
-            return INTERRUPTED
+            return err.exit_status
         except NumericalFailure as err:
             print(f"qst-mps: error: the run's numbers went bad: {err}", file=sys.stderr)
-            return NUMERICS
+            return err.exit_status
         except Stop as err:
             print(f"qst-mps: {err} during set-up, before the run had a state: nothing was "
                   "written", file=sys.stderr)

@@ -5,7 +5,8 @@ one (from a TOML file and ``--set`` overrides), checks every key, fills the defa
 values that default to other values (``n_first``, ``x2``), checks the geometry, and returns the
 fully resolved configuration that is stored in every result file.
 
-Every problem is reported as a :class:`ConfigError` naming the offending key and what is allowed.
+Every problem is reported as a :class:`~qst_mps.errors.ConfigError` naming the offending key
+and what is allowed.
 """
 
 from __future__ import annotations
@@ -19,23 +20,8 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+from .errors import ConfigError
 from .observables import OPTIONAL as OPTIONAL_OBSERVABLES
-
-
-class ConfigError(ValueError):
-    """A configuration problem, found before any work is done.
-
-    Attributes
-    ----------
-    key : str
-        Dotted key (``"model.L"``) the problem is about.
-    message : str
-        What is wrong and what is allowed.
-    """
-
-    def __init__(self, key: str, message: str):
-        super().__init__(f"{key}: {message}")
-        self.key, self.message = key, message
 
 
 @dataclass(frozen=True)
@@ -198,6 +184,12 @@ def defaults() -> dict:
     """The paper's model, every key at its default (derived keys still ``None``)."""
     return {s: {k: copy.deepcopy(o.default) for k, o in opts.items()}
             for s, opts in SCHEMA.items()}
+
+
+def complete(stored: dict) -> dict:
+    """A resolved configuration stored by an earlier version (a result file's), with the keys
+    added since at their defaults, which describe what that version did."""
+    return {section: {**table, **stored.get(section, {})} for section, table in defaults().items()}
 
 
 def _allowed(opt: Option) -> str:
@@ -408,7 +400,7 @@ def _apply_tolerance(config: dict, given: dict) -> None:
 
 def _check_geometry(config: dict) -> None:
     """Fill derived defaults and check the sites and packets against each other."""
-    from .problem.geometry import check_and_fill  # geometry is physics; it reports ConfigErrors
+    from .problem.checks import check_and_fill
 
     check_and_fill(config)
 

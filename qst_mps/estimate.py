@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .problem.geometry import HBAR
+from .constants import HBAR
 
 EXACT_SECONDS_PER_AMPLITUDE_FS = 1.5e-6
 """Wall s per amplitude of the state and fs simulated: 1.2e-6 measured for the exact triplet_minus

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .errors import ConfigError
+
 
 @dataclass(frozen=True)
 class Observable:
@@ -192,7 +194,6 @@ def measured(problem, backend: str, requested=()) -> list[str]:
 def check_requested(requested, problem, backend: str) -> None:
     """Refuse (ConfigError on ``output.observables``) an optional observable that this
     backend cannot compute for this problem."""
-    from .config import ConfigError
 
     for name in requested:
         reason = REGISTRY[name].limit(problem, backend) if REGISTRY[name].limit else None

@@ -30,8 +30,9 @@ from pathlib import Path
 import h5py
 import numpy as np
 
-from . import __version__
-from .config import ConfigError
+from .config import complete
+from .errors import BadInput, DamagedFile
+from .version import __version__
 
 
 def _hdf5_io():
@@ -88,22 +89,15 @@ def _load_plain(item):
     return readers[kind](item[()]) if kind in readers else None
 
 
-class DamagedFile(ConfigError):
-    """A result file that cannot be read: truncated, corrupt, or not a result file."""
-
-    def __init__(self, path, reason: str):
-        super().__init__(str(path), f"damaged result file ({reason})")
-
-
 LOCKING = ("HDF5 could not lock the file: on a network file system without file locks, set "
            "HDF5_USE_FILE_LOCKING=FALSE in the environment (docs/cluster.md)")
 
 
-def _unreadable(path, err: Exception) -> ConfigError:
+def _unreadable(path, err: Exception) -> BadInput:
     """The one-line error for a file h5py could not open or read."""
     text = str(err)
     if "unable to lock file" in text.lower() or "file locking" in text.lower():
-        return ConfigError(str(path), f"{LOCKING}; h5py said: {text.splitlines()[0]}")
+        return BadInput(str(path), f"{LOCKING}; h5py said: {text.splitlines()[0]}")
     return DamagedFile(path, text.splitlines()[0] if text else type(err).__name__)
 
 
@@ -310,11 +304,11 @@ def load(path: str | Path, checkpoint: bool = False) -> Results:
                 plain = _load_plain(f["checkpoint"])
                 out["checkpoint"] = (plain if plain is not None
                                      else _hdf5_io().load_from_hdf5(f, "checkpoint"))
-        out.config = json.loads(out.attrs["config"])
+        out.config = complete(json.loads(out.attrs["config"]))
         out.backend = str(out.attrs["backend"])
         out.status = str(out.attrs["status"])
     except FileNotFoundError:
-        raise ConfigError(str(path), "no such file") from None
+        raise BadInput(str(path), "no such file") from None
     except (OSError, KeyError, ValueError, TypeError, RuntimeError) as err:
         raise _unreadable(path, err) from None
     if "time" not in out:
@@ -335,7 +329,7 @@ def recover(path: str | Path) -> tuple[Results, str | None]:
         earlier = previous(path)
         try:
             saved = load(earlier, checkpoint=True)
-        except ConfigError:
+        except BadInput:
             raise DamagedFile(path, f"{err.message.split('(', 1)[-1].rstrip(')')}; kept as "
                                     f"{damaged.name}, and there is no readable earlier "
                                     "checkpoint to continue from") from None

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 
-from .problem.geometry import HBAR
+from .constants import HBAR
 
 #: error in Δσ_z (ħ) ≈ TROTTER · (t_h dt / ħ)⁴: 9.1e-6, 1.5e-4 and 7.4e-4 at dt = 0.5, 1 and
 #: 1.5 fs (t_h = 0.5 eV), a slope of 4.00, error ≈ 1.46e-4 (dt / fs)⁴ (dt_frontier.py report).

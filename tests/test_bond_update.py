@@ -11,10 +11,10 @@ from conftest import mps_backend
 from tenpy.algorithms.tebd import RandomUnitaryEvolution, TEBDEngine
 
 from qst_mps.config import resolve
+from qst_mps.constants import HBAR
 from qst_mps.mps.bond_update import update_bond
 from qst_mps.mps.ring import swap_sites
 from qst_mps.mps.tebd import WindowTEBDEngine
-from qst_mps.problem.geometry import HBAR
 
 warnings.filterwarnings("ignore", message="unused option")
 

@@ -96,8 +96,8 @@ def test_a_skipped_measurement_keeps_what_changed_for_the_next():
     measurement. Its values are TeNPy's ``MPO.expectation_value`` of the final state only if
     the cached left half is forgotten too: without what ``skip`` remembers it is kept, stale
     (a mutation test: ``skip`` doing nothing fails here)."""
+    from qst_mps.constants import HBAR
     from qst_mps.mps.tebd import WindowTEBDEngine
-    from qst_mps.problem.geometry import HBAR
 
     backend = scrambled_backend(*CASES["pair, open chain"], seed=5)
     psi = backend.psi

@@ -330,19 +330,31 @@ def test_plots_of_several_runs_name_what_differs(tmp_path):
     assert labels == ["theta (theta0.0.h5)", "theta (same.h5)"]
 
 
-def test_a_configuration_stored_by_an_earlier_version_builds_with_todays_defaults():
-    """A result file's config from before state.electrons and state.repeat existed (the keys
-    are taken out here) builds the same problem as today's full configuration."""
+def test_a_configuration_stored_by_an_earlier_version_builds_with_todays_defaults(tmp_path):
+    """A result file whose config is from before state.electrons and state.repeat existed (the
+    keys are taken out of a file written here) loads with today's defaults for them, and builds
+    the same problem as today's full configuration."""
+    import json
+
+    import h5py
     import numpy as np
 
+    import qst_mps
     from qst_mps.config import resolve
     from qst_mps.problem import build
+    from qst_mps.simulation import simulate
 
-    config = resolve()
-    old = {section: dict(table) for section, table in config.items()}
+    config = resolve({"evolution": {"t_max": 0.5}})
+    path = tmp_path / "old.h5"
+    simulate(config, path)
+    old = json.loads(h5py.File(path, "r").attrs["config"])
     for key in ("electrons", "repeat", "spacing", "box", "n_up", "n_down", "box_depth"):
         del old["state"][key]
-    then, now = build(old), build(config)
+    with h5py.File(path, "r+") as f:
+        f.attrs["config"] = json.dumps(old)
+    loaded = qst_mps.load(path).config
+    assert loaded["state"]["repeat"] == 1 and loaded["state"]["electrons"] == "packets"
+    then, now = build(loaded), build(config)
     assert then.n_electrons == now.n_electrons == 2
     assert np.array_equal(np.array(then.electrons.packets), np.array(now.electrons.packets))
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..problem.geometry import HBAR
+from ..constants import HBAR
 from ..problem.terms import Product, el, loc
 from .entanglement import ChainCuts, LocalDensityMatrix
 from .operators import matrix

@@ -25,7 +25,7 @@ import scipy.sparse as sp
 from scipy.linalg import blas
 from scipy.special import jv
 
-from ..problem.geometry import HBAR
+from ..constants import HBAR
 
 
 def hermitian_product(H: sp.csr_matrix, v: np.ndarray) -> np.ndarray:

@@ -9,9 +9,9 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse.linalg as sla
 
-from ..problem.electrons import BoxGround
+from ..constants import DEGENERACY
+from ..problem.electrons import BoxGround, degenerate_box
 from ..problem.local_spins import (
-    DEGENERACY,
     GroundSpins,
     PairedSpins,
     ProductSpins,
@@ -84,19 +84,16 @@ def box_ground_amplitudes(problem) -> np.ndarray:
     Raises
     ------
     ConfigError
-        When its two lowest energies lie within ``BOX_DEGENERACY`` of each other.
+        When its two lowest energies lie within ``DEGENERACY`` of each other.
     """
-    from ..config import ConfigError
-    from ..problem.geometry import BOX_DEGENERACY
 
     box, N = problem.electrons, problem.model.N
     space = Space(N, 0, problem.model.spin, [(box.n_up, box.n_down, 0)])
     H = matrix([p for t in box.terms for p in t.products()], space)
     energies, vectors = lowest(H)
-    if space.dim > 1 and energies[1] - energies[0] < BOX_DEGENERACY:
-        raise ConfigError("state.n_up", f"the box's ground state with {box.n_up} ↑ and "
-                          f"{box.n_down} ↓ electrons is degenerate (gap "
-                          f"{energies[1] - energies[0]:.2g} eV); change the numbers or the box")
+    refused = degenerate_box(box, energies[1] - energies[0]) if space.dim > 1 else None
+    if refused:
+        raise refused
     block = space.blocks[0]
     return vectors[:, 0].reshape(len(block.up), len(block.down)).astype(complex)
 
@@ -129,7 +126,7 @@ def local_ground_state(problem) -> tuple[Space, np.ndarray, float]:
     ------
     ConfigError
         When the two lowest energies lie within
-        :data:`~qst_mps.problem.local_spins.DEGENERACY` of each other.
+        :data:`~qst_mps.constants.DEGENERACY` of each other.
     """
     model, local = problem.model, problem.local
     L, S = model.L, model.spin

@@ -14,7 +14,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from ..problem.electrons import BoxGround
-from ..problem.geometry import HBAR
+from ..constants import HBAR
 from ..tolerance import error_estimate
 from .model import SpinTransferChain
 from .observables import Measurement

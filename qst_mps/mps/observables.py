@@ -12,7 +12,7 @@ import itertools
 import numpy as np
 import tenpy.linalg.np_conserved as npc
 
-from ..problem.geometry import HBAR
+from ..constants import HBAR
 from ..quantum_info import concurrence, mutual_information
 from .entanglement import magnet_entropy
 from .environments import CachedExpectations

@@ -11,9 +11,10 @@ from tenpy.algorithms.dmrg import TwoSiteDMRGEngine
 from tenpy.networks.mps import MPS
 from tenpy.networks.site import SpinHalfFermionSite, SpinSite
 
+from ..constants import DEGENERACY
 from ..exact.basis import local_count
-from ..problem.electrons import BoxGround
-from ..problem.local_spins import DEGENERACY, PairedSpins, ProductSpins, degenerate_ground
+from ..problem.electrons import BoxGround, degenerate_box
+from ..problem.local_spins import PairedSpins, ProductSpins, degenerate_ground
 from .model import UniformChain
 
 #: DMRG of the local spins: tight enough that energies agree with Lanczos to ~1e-10 eV.
@@ -81,7 +82,7 @@ def ground_and_gap(chain, labels, perturb: bool = False) -> tuple[float, MPS, fl
 
 def ground_tensors(problem, conserve_sz: bool, info: dict) -> list:
     """DMRG ground state of the local spins alone (TeNPy's ``TwoSiteDMRGEngine``), refused when
-    degenerate within :data:`~qst_mps.problem.local_spins.DEGENERACY` (a second DMRG run,
+    degenerate within :data:`~qst_mps.constants.DEGENERACY` (a second DMRG run,
     orthogonal to the first, gives the gap)."""
     model, local = problem.model, problem.local
     S, L = model.spin, model.L
@@ -128,9 +129,6 @@ def box_ground_tensors(problem, conserve_sz: bool, info: dict) -> list:
     on the conduction chain alone: per site, a dense (χL, χR) matrix for each of the states
     'empty', 'up', 'down', 'full'; refused when a second DMRG run, orthogonal to the first,
     finds it degenerate."""
-    from ..config import ConfigError
-    from ..problem.geometry import BOX_DEGENERACY
-
     box, N = problem.electrons, problem.model.N
     started = clock.perf_counter()
     occupied = np.argsort(-np.sum(np.abs(np.array(box.packets)) ** 2, axis=0), kind="stable")
@@ -144,10 +142,9 @@ def box_ground_tensors(problem, conserve_sz: bool, info: dict) -> list:
         lambda shift: UniformChain(site, N, products, shift), labels)
     info.update({"box_energy": energy, "box_gap": gap, "box_chi": int(max(psi.chi)),
                  "box_state_wall_time": clock.perf_counter() - started})
-    if gap < BOX_DEGENERACY:
-        raise ConfigError("state.n_up", f"the box's ground state with {box.n_up} ↑ and "
-                          f"{box.n_down} ↓ electrons is degenerate (gap {gap:.2g} eV); change "
-                          "the numbers or the box")
+    refused = degenerate_box(box, gap)
+    if refused:
+        raise refused
     tensors = []
     for x, site in enumerate(psi.sites):
         B = psi.get_B(x, form="B").transpose(["p", "vL", "vR"]).to_ndarray()

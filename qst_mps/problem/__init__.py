@@ -88,13 +88,8 @@ def electrons_of(config: dict, model: Model) -> Packets:
 
 
 def build(config: dict) -> Problem:
-    """The :class:`Problem` of a resolved configuration. A configuration stored by an earlier
-    version (a result file's) lacks the keys added since; they take their defaults, which
-    describe what that version did."""
-    from ..config import defaults
-
-    config = {section: {**table, **config.get(section, {})}
-              for section, table in defaults().items()}
+    """The :class:`Problem` of a resolved configuration (a result file's too: loading fills in
+    the keys added since it was written, qst_mps/config.py ``complete``)."""
     model = build_model(config["model"])
     fields_along_z = not any(config["model"]["B_loc"][:2])
     local = local_state(config["state"], model.L, model.spin, fields_along_z)

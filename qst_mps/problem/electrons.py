@@ -21,6 +21,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..constants import DEGENERACY
+from ..errors import ConfigError
+
 UP, DOWN = 0, 1
 
 
@@ -179,6 +182,16 @@ class BoxGround:
     def norm_squared(self) -> float:
         """A ground state never vanishes."""
         return 1.0
+
+
+def degenerate_box(box: BoxGround, gap: float) -> ConfigError | None:
+    """The error refusing a correlated box whose ground state has a gap (eV) below
+    :data:`~qst_mps.constants.DEGENERACY` to the next state; None when it is unique."""
+    if gap >= DEGENERACY:
+        return None
+    return ConfigError("state.n_up", f"the box's ground state with {box.n_up} ↑ and "
+                       f"{box.n_down} ↓ electrons is degenerate (gap {gap:.2g} eV); change the "
+                       "numbers or the box")
 
 
 def box_terms(model, box, depth) -> tuple:

@@ -10,6 +10,9 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.linalg as la
 
+from ..constants import DEGENERACY
+from ..errors import ConfigError
+
 
 def spin_matrices(spin: float) -> dict[str, np.ndarray]:
     """S^z, S⁺, S⁻, S^y of one spin S in the basis l = 0 … 2S (m = S, S − 1, …, −S)."""
@@ -86,14 +89,10 @@ class GroundSpins:
         return False
 
 
-#: A ground state of the local spins is refused when its gap to the next state is below this (eV).
-DEGENERACY = 1e-9
-
-
 def degenerate_ground(gap: float, lowered: int | None, total: float):
-    """The error refusing a ground state whose gap (eV) is below :data:`DEGENERACY`, in the
-    sector with ``lowered`` quanta of L·S = ``total`` (None: all sectors)."""
-    from ..config import ConfigError
+    """The error refusing a ground state whose gap (eV) is below
+    :data:`~qst_mps.constants.DEGENERACY`, in the sector with ``lowered`` quanta of
+    L·S = ``total`` (None: all sectors)."""
 
     sector = "" if lowered is None else f"in the sector of state.local_Sz = {total - lowered:g} "
     return ConfigError(

@@ -18,16 +18,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..errors import NumericalFailure
 from ..observables import HEAVY
 
 THRESHOLDS = {
     "exact": {"norm": 1e-8, "S_z_total": 1e-8, "energy": 1e-6},
     "mps": {"norm": 1e-6, "S_z_total": 1e-2, "energy": 5e-2},
 }
-
-
-class NumericalFailure(Exception):
-    """A run whose numbers went bad; it stopped before writing them."""
 
 
 def check(record: dict, first: dict, backend: str, conserves_sz: bool, scale: float,

@@ -15,7 +15,7 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from ..config import ConfigError
+from ..errors import ConfigError
 
 STALE_SECONDS = 3600.0
 

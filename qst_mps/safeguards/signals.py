@@ -11,15 +11,13 @@ from __future__ import annotations
 import signal
 from contextlib import contextmanager
 
+from ..errors import Interrupted
+
 SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
-INTERRUPTED = 75
+INTERRUPTED = Interrupted.exit_status
 """Exit status of a run stopped by SIGTERM/SIGINT (EX_TEMPFAIL): after writing its checkpoint,
 or during set-up, before it had a state."""
-
-
-class Interrupted(Exception):
-    """The run stopped on a signal after writing a checkpoint."""
 
 
 class Stop(Exception):

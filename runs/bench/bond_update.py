@@ -35,9 +35,9 @@ def compare(chi: int, N: int, rounds: int, svd_min: float = 1e-8) -> dict:
     from tenpy.algorithms.tebd import TEBDEngine
     from threadpoolctl import threadpool_limits
 
+    from qst_mps.constants import HBAR
     from qst_mps.mps.bond_update import update_bond
     from qst_mps.mps.tebd import WindowTEBDEngine
-    from qst_mps.problem.geometry import HBAR
 
     backend, psi = scrambled(chi, N)
     trunc_params = {"chi_max": max(psi.chi), "svd_min": svd_min}

@@ -21,7 +21,7 @@ import warnings
 
 from mps_state import saved_backend
 
-from qst_mps.problem.geometry import HBAR
+from qst_mps.constants import HBAR
 
 
 def evolve(engine_class, backend, psi0, args, **options):
