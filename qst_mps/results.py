@@ -24,6 +24,7 @@ import json
 import os
 import tempfile
 import time
+from contextlib import contextmanager
 from glob import escape as glob_escape
 from pathlib import Path
 
@@ -35,14 +36,15 @@ from .errors import BadInput, DamagedFile
 from .version import __version__
 
 
+@contextmanager
 def _hdf5_io():
-    """TeNPy's hdf5_io (checkpoints holding an MPS), imported through the mps package, which
-    sets TeNPy's optimisation level first."""
+    """TeNPy's hdf5_io (checkpoints holding an MPS), in the mps backend's TeNPy settings."""
     from tenpy.tools import hdf5_io
 
-    from . import mps  # noqa: F401
+    from .mps.tenpy_internals import settings
 
-    return hdf5_io
+    with settings():
+        yield hdf5_io
 
 
 PLAIN_TYPES = {float: "float", int: "int", bool: "bool", np.float64: "np.float64",
@@ -203,7 +205,8 @@ def write(path: str | Path, results: dict, config: dict, backend: str, status: s
             if checkpoint is not None and _is_plain(checkpoint):  # arrays and numbers
                 _save_plain(f, "checkpoint", checkpoint)
             elif checkpoint is not None:  # with a TeNPy MPS: TeNPy's hdf5 format
-                _hdf5_io().save_to_hdf5(f, checkpoint, "checkpoint")
+                with _hdf5_io() as hdf5_io:
+                    hdf5_io.save_to_hdf5(f, checkpoint, "checkpoint")
             f.flush()
             os.fsync(f.id.get_vfd_handle())
         if path.exists():  # keep what is replaced, as a hard link: path always exists
@@ -301,9 +304,10 @@ def load(path: str | Path, checkpoint: bool = False) -> Results:
                            and (k == "time" or not v.is_scale)})  # not the coordinates
             out.attrs = dict(f.attrs)
             if checkpoint and "checkpoint" in f:
-                plain = _load_plain(f["checkpoint"])
-                out["checkpoint"] = (plain if plain is not None
-                                     else _hdf5_io().load_from_hdf5(f, "checkpoint"))
+                out["checkpoint"] = _load_plain(f["checkpoint"])
+                if out["checkpoint"] is None:
+                    with _hdf5_io() as hdf5_io:
+                        out["checkpoint"] = hdf5_io.load_from_hdf5(f, "checkpoint")
         out.config = complete(json.loads(out.attrs["config"]))
         out.backend = str(out.attrs["backend"])
         out.status = str(out.attrs["status"])

@@ -1,57 +1,51 @@
 """The TeNPy internals that qst_mps reaches into are the ones it was written against.
 
-qst_mps/mps/tebd.py and qst_mps/mps/tdvp.py override four methods of TeNPy's engines with
-copies of TeNPy 1.1.1's code, restricted to a window of the chain, and tebd.py's closing gate
-relies on the layout of TeNPy's '4_opt' sequence, qst_mps/mps/ring.py builds the fermionic swap
-operator of ``MPS.swap_sites`` itself, and qst_mps/mps/bond_update.py redoes the SVD step of
-``TEBDEngine.update_bond`` and ``MPS.swap_sites`` on TeNPy's block storage. A later TeNPy may
-change those methods; the copies would then silently mix old and new code. Each fingerprint
-below is the SHA-256 (first 16 hex digits) of ``inspect.getsource`` of the method in
-physics-tenpy 1.1.1, the version the copies were made from. When this test fails, compare the
-new method with the copy named in the message, bring the copy up to date, check the mps tests,
-and record the new fingerprint here. The installed version only matters through these sources:
-a TeNPy release that leaves them alone passes.
+The fingerprints and where each reached method is used are in qst_mps/mps/tenpy_internals.py
+(:data:`REACHED`); that module's docstring says what to do when one changes. A run with a TeNPy
+that differs in any of them warns once at its start; this test fails.
 """
 
-import hashlib
-import inspect
+import warnings
 
 import pytest
-from tenpy.algorithms.tdvp import TwoSiteTDVPEngine
-from tenpy.algorithms.tebd import TEBDEngine
-from tenpy.networks.mps import MPS
 
-REACHED = {  # (method, where qst_mps copies or relies on it): fingerprint in TeNPy 1.1.1
-    (TEBDEngine.evolve_step, "WindowTEBDEngine.evolve_step in qst_mps/mps/tebd.py"):
-        "1aaca4f4e988a918",
-    (TEBDEngine.update_bond,
-     "update_bond and store in qst_mps/mps/bond_update.py (its gate, SVD, truncation and "
-     "norm; tests/test_bond_update.py compares the two)"): "c2893e968149534d",
-    (TEBDEngine.prepare_evolve, "WindowTEBDEngine.prepare_evolve in qst_mps/mps/tebd.py"):
-        "2a144c3cb0c48f9a",
-    (TEBDEngine.suzuki_trotter_decomposition,
-     "WindowTEBDEngine.CENTRAL_EVEN in qst_mps/mps/tebd.py (b3, the central even layer of "
-     "'4_opt', is time step 5)"): "928d3aa7a5342bff",
-    (TEBDEngine.suzuki_trotter_time_steps,
-     "WindowTEBDEngine.calc_U in qst_mps/mps/tebd.py (the closing gate's time steps)"):
-        "283f2f613597d3b7",
-    (MPS.swap_sites,
-     "swap_sites in qst_mps/mps/ring.py (TeNPy's swap_op='auto' operator, built once per "
-     "pair of sites)"): "017adea0343c841b",
-    (TwoSiteTDVPEngine.update_local,
-     "WindowTwoSiteTDVPEngine.update_local in qst_mps/mps/tdvp.py"): "36250afc533a36e2",
-    (TwoSiteTDVPEngine.get_sweep_schedule,
-     "WindowTwoSiteTDVPEngine.get_sweep_schedule in qst_mps/mps/tdvp.py"): "b90f2ee41877135d",
-}
+from qst_mps.mps import tenpy_internals
+from qst_mps.mps.tenpy_internals import REACHED
 
 
-@pytest.mark.parametrize("reached", list(REACHED), ids=lambda r: r[0].__qualname__)
-def test_the_copied_tenpy_methods_are_unchanged(reached):
-    method, copy = reached
-    fingerprint = hashlib.sha256(inspect.getsource(method).encode()).hexdigest()[:16]
-    assert fingerprint == REACHED[reached], (
-        f"TeNPy's {method.__qualname__} is not the one {copy} was copied from; "
-        "compare the two and update the copy (see this file's docstring)")
+@pytest.mark.parametrize("path", list(REACHED), ids=lambda p: p.partition(":")[2])
+def test_the_copied_tenpy_methods_are_unchanged(path):
+    where, expected = REACHED[path]
+    found = tenpy_internals.fingerprint(tenpy_internals._method(path))
+    assert found == expected, (
+        f"TeNPy's {path} is not the one {where} was copied from; compare the two and update "
+        "the copy (see qst_mps/mps/tenpy_internals.py)")
+
+
+def test_a_changed_method_warns_once_at_the_start_of_a_run(monkeypatch):
+    """A TeNPy whose source differs in one reached method (here: a fingerprint that no source
+    has) is named in one warning, at the first check only."""
+    path = next(iter(REACHED))
+    monkeypatch.setitem(REACHED, path, (REACHED[path][0], "0" * 16))
+    monkeypatch.setattr(tenpy_internals, "_checked", False)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        tenpy_internals.check()
+        tenpy_internals.check()
+    assert len(caught) == 1
+    assert path.partition(":")[2] in str(caught[0].message)
+    assert tenpy_internals.changed() == [f"{path.partition(':')[2]} ({REACHED[path][0]})"]
+
+
+def test_the_settings_apply_inside_only():
+    """TeNPy's optimisation level and the warnings filter are restored on leaving."""
+    from tenpy.tools.optimization import get_level
+
+    before, filters = get_level(), list(warnings.filters)
+    with tenpy_internals.settings():
+        if "TENPY_OPTIMIZE" not in __import__("os").environ:
+            assert int(get_level()) == tenpy_internals.OPTIMIZATION_LEVEL
+    assert get_level() == before and warnings.filters == filters
 
 
 @pytest.mark.parametrize("conserve_sz, conserve", [(True, True), (False, True), (False, False)])

@@ -13,8 +13,8 @@ import weakref
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from ..problem.electrons import BoxGround
 from ..constants import HBAR
+from ..problem.electrons import BoxGround
 from ..tolerance import error_estimate
 from .model import SpinTransferChain
 from .observables import Measurement
@@ -23,6 +23,8 @@ from .ring import rotate_mps, shift_mps
 from .states import initial_mps
 from .tdvp import WindowTwoSiteTDVPEngine
 from .tebd import WindowTEBDEngine
+from .tenpy_internals import check as check_tenpy
+from .tenpy_internals import settings as tenpy_settings
 
 #: Above this step (fs) two-site TDVP warns: its splitting error grows like dt², and on the
 #: paper's single electron Δσ_z was off by 1.7e-2 (by 67.5 fs) at dt = 0.5 fs and by 3e-4 (by
@@ -86,6 +88,11 @@ class MPSBackend:
     default_integrator: str | None = None
 
     def __init__(self, problem, evolution: dict, integrator: str | None = None, optional=()):
+        check_tenpy()
+        with tenpy_settings():
+            self._build(problem, evolution, integrator, optional)
+
+    def _build(self, problem, evolution: dict, integrator: str | None, optional) -> None:
         self.problem, self.evolution = problem, evolution
         self.conserve_sz = problem.conserves_sz
         self.optional = tuple(optional)
@@ -141,7 +148,7 @@ class MPSBackend:
             warnings.warn(f"mps: this run needs two-site TDVP ({why}), and TDVP with a time "
                           f"step of {evolution['dt']:g} fs is inaccurate: a step of 0.5 fs "
                           f"gave an error of 1.7e-2 in Δσ_z on the paper's model "
-                          f"(docs/performance.md); {remedy}", stacklevel=2)
+                          f"(docs/performance.md); {remedy}", stacklevel=3)
         self.info["conserve_sz"] = self.conserve_sz
         if self.measurement is None:  # (_rebuild made one if the ring moved or closed)
             self.measurement = Measurement(self.model, problem, self.optional)
@@ -218,22 +225,26 @@ class MPSBackend:
             span = t - self.time
             steps = steps_in(span, self.dt)
             if steps > 0:
-                if self.model.cut:
-                    self._keep_cut_empty(span)
-                if self.closing:
-                    self._move_cut(span / steps)
-                if self.engine is None:
-                    self.engine = self._engine()
-                self.engine.window = self.window(span)
-                if self.closing:
-                    self.engine.closing_every_layer = self._closing_every_layer(span / steps)
-                self.changed = self._union(self.changed, self.engine.window)
-                with threadpool_limits(threads, user_api="blas"):
-                    self.engine.run_evolution(steps, span / steps / HBAR)
-                self.truncation_error += self.engine.trunc_err.eps
-                self.engine.trunc_err = type(self.engine.trunc_err)()
+                with threadpool_limits(threads, user_api="blas"), tenpy_settings():
+                    self._advance(span, steps)
             self.time = float(t)
             yield self.time
+
+    def _advance(self, span: float, steps: int) -> None:
+        """``steps`` equal steps over ``span`` fs, the ring's cut kept where it is empty."""
+        if self.model.cut:
+            self._keep_cut_empty(span)
+        if self.closing:
+            self._move_cut(span / steps)
+        if self.engine is None:
+            self.engine = self._engine()
+        self.engine.window = self.window(span)
+        if self.closing:
+            self.engine.closing_every_layer = self._closing_every_layer(span / steps)
+        self.changed = self._union(self.changed, self.engine.window)
+        self.engine.run_evolution(steps, span / steps / HBAR)
+        self.truncation_error += self.engine.trunc_err.eps
+        self.engine.trunc_err = type(self.engine.trunc_err)()
 
     def _rebuild(self, offset: int, integrator: str) -> None:
         """The model for the MPS starting at conduction site ``offset`` of the ring, cut open
@@ -304,7 +315,7 @@ class MPSBackend:
                       f"of the ring (of an odd number of sites) to cut it open for TEBD; the "
                       f"rest runs with two-site TDVP on the closed ring, at steps of at most "
                       f"{self.dt:g} fs (TDVP's splitting error: docs/performance.md), several "
-                      f"times slower per fs", stacklevel=3)
+                      f"times slower per fs", stacklevel=4)
 
     def _place_cut(self, span: float) -> bool:
         """Whether the ring's cut lies in an empty stretch for the next ``span`` fs, after
@@ -481,6 +492,10 @@ class MPSBackend:
         # 1e-6), and local expectation values assume it: measure on a re-canonicalized copy.
         # TEBD keeps it (every gate's SVD re-establishes it locally).
         # TEBD's measurements contract only the sites it updated since the last one.
+        with tenpy_settings():
+            return self._observables(heavy)
+
+    def _observables(self, heavy: bool) -> dict:
         psi, changed = self.psi, self.changed
         if self.integrator == "tdvp":
             psi, changed = psi.copy(), None

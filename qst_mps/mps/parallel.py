@@ -39,6 +39,7 @@ from tenpy.networks.mps import MPS
 from threadpoolctl import threadpool_limits
 
 from .bond_update import update_bond
+from .tenpy_internals import settings
 
 #: the smallest number of bonds in a TEBD window that is split between the two processes: below
 #: it the messages cost more than the second process saves
@@ -207,10 +208,12 @@ class SecondProcess:
 
 def _serve(pipe) -> None:
     """The second process: apply the gates it is sent, until "stop" or the pipe closes. BLAS
-    on one thread unless OMP_NUM_THREADS is set (as in the run's own process)."""
+    on one thread unless OMP_NUM_THREADS is set, TeNPy in the backend's settings (as in the
+    run's own process)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    with threadpool_limits(None if "OMP_NUM_THREADS" in os.environ else 1, user_api="blas"):
+    with (threadpool_limits(None if "OMP_NUM_THREADS" in os.environ else 1, user_api="blas"),
+          settings()):
         _serve_loop(pipe)
 
 
