@@ -26,7 +26,8 @@ LENGTHS = [4, 8, 16, 32, 64, 128]
 def family(L: int) -> dict:
     """Partial configuration of the family member with L local spins (paper's defaults else)."""
     from qst_mps.config import load_toml, resolve
-    from qst_mps.constants import HBAR, final_time
+    from qst_mps.constants import HBAR
+    from qst_mps.problem.geometry import final_time
 
     base = load_toml(ROOT / "models" / "scaling.toml")
     probe = {**base, "model": {**base["model"], "L": L, "N": 100_000, "n_first": 50_000}}
