@@ -147,7 +147,8 @@ BOXES = {  # state, model: released boxes (state.electrons = "box"), N = 16 unle
 }
 
 
-@pytest.mark.parametrize("box", list(BOXES))
+@pytest.mark.parametrize("box", [pytest.param(box, marks=pytest.mark.slow) if "N = 12" in box
+                                 else box for box in BOXES])  # dense QuSpin of 12 sites: 22 s
 def test_released_boxes(box):
     """A box's ground state against QuSpin's many-body ground state of the electrons alone in
     that sector (dense diagonalization, tests/quspin_reference.py), then released."""

@@ -45,6 +45,7 @@ def test_smallest_member_keeps_its_ends_clear_and_the_packets_leave_by_t_max():
     assert density[-1, spins].sum() < 1e-3
 
 
+@pytest.mark.slow
 def test_the_chi_step_bounds_the_error_of_a_truncated_run():
     """runs/scaling/error_estimate.py: a run's error in Δσ_z is estimated by its step from the run
     at the next smaller chi_max. Checked against the exact backend on a pair through six

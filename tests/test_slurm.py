@@ -19,6 +19,8 @@ from conftest import SWEEP_BASE
 from qst_mps import sweep as sweeps
 from qst_mps.cli import main
 
+pytestmark = pytest.mark.slurm
+
 SWEEP = SWEEP_BASE + "t_max = 4.0\n[sweep]\n"
 
 
