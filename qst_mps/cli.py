@@ -122,8 +122,7 @@ def _resume(args) -> int:
     saved, what = results.recover(path)
     if what:
         _note(what)
-    config = resolve(apply_overrides(saved.config, args.set))
-    config["output"]["path"] = str(path)
+    config = resolve(apply_overrides(saved.config, args.set)).updated(output={"path": str(path)})
     reached = float(saved["time"][-1])
     asked = any(parse_override(text)[:2] == ("evolution", "t_max") for text in args.set)
     if final_time(config) < reached - 1e-9 and (asked or saved.status != "complete"):
@@ -231,10 +230,11 @@ def _compare(args) -> int:
     from .simulation import ELAPSED
 
     a, b = results.load(args.a), results.load(args.b)
-    for key in differences(a.config, b.config):
+    stored_a, stored_b = a.config.as_dict(), b.config.as_dict()
+    for key in differences(stored_a, stored_b):
         section, name = key.split(".")
-        _note(f"the runs differ in {key}: {a.config[section].get(name)!r} against "
-              f"{b.config.get(section, {}).get(name)!r}")
+        _note(f"the runs differ in {key}: {stored_a[section].get(name)!r} against "
+              f"{stored_b.get(section, {}).get(name)!r}")
     # the output times the two runs share (a partial run against a complete one, or other grids)
     shared_a = np.nonzero(np.isclose(a["time"][:, None], b["time"][None, :], rtol=0,
                                      atol=1e-9).any(axis=1))[0]
@@ -263,7 +263,7 @@ def _config(args) -> int:
         print(reference_markdown())
         return 0
     partial = load_toml(args.config) if args.config else {}
-    config = resolve(apply_overrides(partial, args.set))
+    config = resolve(apply_overrides(partial, args.set)).as_dict()
     for section, table in config.items():
         print(f"[{section}]")
         for key, value in table.items():

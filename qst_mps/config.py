@@ -1,9 +1,12 @@
-"""Run configuration: the schema of docs/usage.md, defaults (the paper's model), validation.
+"""Run configuration: from a TOML file, ``--set`` overrides or a dict to a checked RunSpec.
 
-A configuration is a plain nested dict ``{section: {key: value}}``. :func:`resolve` takes a partial
-one (from a TOML file and ``--set`` overrides), checks every key, fills the defaults, derives the
-values that default to other values (``n_first``, ``x2``), checks the geometry, and returns the
-fully resolved configuration that is stored in every result file.
+The keys, their types, defaults and meanings are declared once, as the fields of the section
+classes of qst_mps/spec.py (docs/usage.md prints them). :func:`resolve` takes a partial
+configuration (a nested dict ``{section: {key: value}}``), checks every key, fills the defaults,
+derives the values that default to other values (``spin_sites``, ``n_first``, ``x2``), checks
+the geometry (qst_mps/problem/checks.py), and returns the frozen
+:class:`~qst_mps.spec.RunSpec` that the problem, the backends and the driver take and every
+result file stores.
 
 Every problem is reported as a :class:`~qst_mps.errors.ConfigError` naming the offending key
 and what is allowed.
@@ -15,181 +18,23 @@ import copy
 import math
 import tomllib
 import warnings
-from dataclasses import dataclass
+from collections.abc import Mapping
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError
-from .observables import OPTIONAL as OPTIONAL_OBSERVABLES
+from .problem.checks import check as check_geometry
+from .spec import SECTIONS, Option, RunSpec, thawed
 
-
-@dataclass(frozen=True)
-class Option:
-    """One configuration key: its type, default and meaning (with units)."""
-
-    kind: str  # int | float | str | str_list | spin | half_integer | int_list | vector |
-    #            potential | float_or_auto | float_or_inf | float_or_list | path
-    default: Any
-    doc: str
-    choices: tuple = ()
-    minimum: float | None = None
-    strict_minimum: bool = False
-
-
-SCHEMA: dict[str, dict[str, Option]] = {
-    "model": {
-        "N": Option("int", 200, "number of conduction sites x = 0 … N-1", minimum=2),
-        "L": Option("int", 4, "number of local spins j = 0 … L-1", minimum=1),
-        "spin_sites": Option(
-            "int_list", None, "conduction sites n_j of the local spins (default: n_first + j)"
-        ),
-        "n_first": Option("int", None, "site of the first local spin (default: N // 2)", minimum=0),
-        "t_h": Option("float", 0.5, "hopping t_h (eV)"),
-        "J_ex": Option("float", 0.2, "exchange between neighbouring local spins J_ex (eV)"),
-        "J_ex_z": Option(
-            "float", None, "exchange of the z components of neighbouring local spins (eV); "
-            "default J_ex (isotropic)"
-        ),
-        "J_sd": Option("float", 0.3, "sd exchange between conduction and local spins J_sd (eV)"),
-        "D": Option(
-            "float", 0.0, "single-ion anisotropy D in −D Σ_j (S^z_j)² (eV); D > 0: easy axis"
-        ),
-        "B_loc": Option(
-            "vector", [0.0, 0.0, 0.0],
-            "field on the local spins, −Σ_j B_loc·S_j (eV): [Bx, By, Bz], or one number (Bz)"
-        ),
-        "B_el": Option(
-            "vector", [0.0, 0.0, 0.0],
-            "field on the electrons, −Σ_x B_el·s_x, s in spin-½ units (eV): [Bx, By, Bz], or Bz"
-        ),
-        "U": Option("float", 0.0, "Hubbard repulsion U Σ_x n_x↑ n_x↓ (eV)"),
-        "potential": Option(
-            "potential", [],
-            "potential Σ_x V_x n_x: a list of [first, last, V], V (eV) on sites first … last"
-        ),
-        "spin": Option("spin", 0.5, "local spin S (1/2, 1, 3/2, …)"),
-        "boundary": Option("str", "periodic", "conduction chain boundary", ("periodic", "open")),
-        "sd_terms": Option(
-            "str", "full", "sd terms kept: s·S, only s^z S^z, or only the flips",
-            ("full", "zz", "flip"),
-        ),
-        "electron_spin": Option(
-            "str", "half", "electron spin operator: s (spin 1/2) or 2s (Pauli)", ("half", "pauli")
-        ),
-    },
-    "state": {
-        "electrons": Option(
-            "str", "packets", "initial conduction electrons: Gaussian packets (pair, repeat), or "
-            "the ground state of a box released at t = 0 (box, n_up, n_down, box_depth)",
-            ("packets", "box"),
-        ),
-        "box": Option(
-            "int_list", None, "'box': its sites [first, last]; they must not hold a local spin"
-        ),
-        "n_up": Option("int", 0, "'box': number of ↑ electrons", minimum=0),
-        "n_down": Option("int", 0, "'box': number of ↓ electrons", minimum=0),
-        "box_depth": Option(
-            "float_or_inf", "inf", "'box': 'inf' (hard walls: the box alone) or the depth of a "
-            "well −box_depth on the box's sites of the whole chain (eV)", minimum=0.0,
-            strict_minimum=True,
-        ),
-        "pair": Option(
-            "str", "singlet", "spin state of the conduction electron(s)",
-            ("singlet", "triplet_0", "triplet_minus", "triplet_plus", "theta", "single_down",
-             "single"),
-        ),
-        "theta": Option(
-            "float_or_list", 0.0, "relative phase θ of the 'theta' pair (rad), Eq. 8; in a "
-            "train, one number for every copy or a list of `repeat` numbers, copy 0 first"
-        ),
-        "spin_theta": Option(
-            "float", 0.0, "'single' pair: polar angle of the electron's spin from +z (rad)"
-        ),
-        "spin_phi": Option("float", 0.0, "'single' pair: azimuth of the electron's spin (rad)"),
-        "k_e": Option("float", 1.0, "packet wave vector k_e (1/a)"),
-        "sigma_d": Option("float", 5.0, "packet width σ_d (a)", minimum=0.0, strict_minimum=True),
-        "x2": Option(
-            "float", None, "centre of φ₂, the leading packet (a); default n_first − 4 σ_d"
-        ),
-        "d": Option("float", 30.0, "packet separation d = x2 − x1 (a)", minimum=0.0),
-        "repeat": Option(
-            "int", 1, "copies of the pair (or single electron) in a train; copy m moves by "
-            "−m·spacing", minimum=1
-        ),
-        "spacing": Option(
-            "float", None, "distance between copies of a train (a); default d + 8 σ_d for "
-            "pairs, 8 σ_d for one electron", minimum=0.0
-        ),
-        "local": Option(
-            "str", "up", "initial state of the local spins",
-            ("up", "down", "neel", "tilted", "pairs", "ground"),
-        ),
-        "local_theta": Option(
-            "float", 0.0, "'tilted': polar angle of every local spin from +z (rad)"
-        ),
-        "local_phi": Option("float", 0.0, "'tilted': azimuth of every local spin (rad)"),
-        "local_pair": Option(
-            "str", "singlet", "'pairs': two-spin state of spins (0, 1), (2, 3), … (S = ½)",
-            ("singlet", "triplet_0", "triplet_plus", "triplet_minus"),
-        ),
-        "local_Sz": Option(
-            "half_integer", None,
-            "'ground': total local S^z of the ground state (default 0, or ½ when L·S is "
-            "half-integer)"
-        ),
-    },
-    "evolution": {
-        "backend": Option("str", "auto", "solver", ("auto", "exact", "mps")),
-        "t_max": Option(
-            "float_or_auto", 100.0,
-            "final time (fs), or 'auto': both packets have left the spin chain", minimum=0.0,
-            strict_minimum=True,
-        ),
-        "dt_out": Option("float", 0.5, "interval between output times (fs)", minimum=0.0,
-                         strict_minimum=True),
-        "chi_max": Option("int", 256, "mps: maximal bond dimension", minimum=1),
-        "svd_min": Option("float", 1e-8, "mps: discarded Schmidt values below this", minimum=0.0),
-        "dt": Option("float", 0.5, "mps: time step (fs)", minimum=0.0, strict_minimum=True),
-        "tolerance": Option(
-            "float", None, "mps: target time-step error in Δσ_z (ħ); picks dt from the "
-            "measured frontier unless dt is given (docs/performance.md)", minimum=0.0,
-            strict_minimum=True,
-        ),
-        "processes": Option(
-            "int", 1, "mps, TEBD: 2 splits every layer's gates between this process and a "
-            "second one (the same state; docs/performance.md)", (1, 2),
-        ),
-    },
-    "output": {
-        "path": Option("path", "qst_mps_run.h5", "result file (HDF5)"),
-        "checkpoint_every": Option(
-            "float", 10.0, "simulated time between checkpoints (fs); 0 disables", minimum=0.0
-        ),
-        "observables": Option(
-            "str_list", [], "optional observables to record as well (docs/physics.md)",
-            choices=OPTIONAL_OBSERVABLES,
-        ),
-        "dt_heavy": Option(
-            "float", None, "interval (fs) between the output times that also record energy, "
-            "norm and the electron-spin observables (on mps: MPO contractions), NaN at the "
-            "others; a multiple of evolution.dt_out; default: every output time", minimum=0.0,
-            strict_minimum=True,
-        ),
-    },
-}
+#: Section -> key -> :class:`~qst_mps.spec.Option`: the keys as the RunSpec classes declare them.
+SCHEMA: dict[str, dict[str, Option]] = {name: cls.options() for name, cls in SECTIONS.items()}
 
 
 def defaults() -> dict:
     """The paper's model, every key at its default (derived keys still ``None``)."""
     return {s: {k: copy.deepcopy(o.default) for k, o in opts.items()}
             for s, opts in SCHEMA.items()}
-
-
-def complete(stored: dict) -> dict:
-    """A resolved configuration stored by an earlier version (a result file's), with the keys
-    added since at their defaults, which describe what that version did."""
-    return {section: {**table, **stored.get(section, {})} for section, table in defaults().items()}
 
 
 def _allowed(opt: Option) -> str:
@@ -344,20 +189,32 @@ def _leave_out_unused(config: dict, notes: list | None) -> None:
                 notes.append(text)
 
 
-def resolve(partial: dict | None = None, notes: list | None = None) -> dict:
-    """Validate a partial configuration and return the fully resolved one.
+def plain(config: Mapping | None) -> dict:
+    """A configuration (a RunSpec, or nested mappings) as a nested dict of lists, copied."""
+    if config is None:
+        return {}
+    if not isinstance(config, Mapping):
+        raise ConfigError("<config>", "expected a table of sections")
+    return {section: ({key: thawed(copy.deepcopy(value)) for key, value in table.items()}
+                      if isinstance(table, Mapping) else table)
+            for section, table in config.items()}
 
-    A key that the chosen state does not read (:data:`CONDITIONAL`) is left out, with a note
-    appended to ``notes`` (a warning when ``notes`` is None).
+
+def resolve(partial: Mapping | None = None, notes: list | None = None) -> RunSpec:
+    """Validate a partial configuration and return the fully resolved :class:`RunSpec`.
+
+    ``partial`` is a nested dict of sections (a RunSpec is returned as it is). A key that the
+    chosen state does not read (:data:`CONDITIONAL`) is left out, with a note appended to
+    ``notes`` (a warning when ``notes`` is None).
 
     Raises
     ------
     ConfigError
         Unknown section or key, wrong type, value out of range, or an impossible geometry.
     """
-    partial = partial or {}
-    if not isinstance(partial, dict):
-        raise ConfigError("<config>", "expected a table of sections")
+    if isinstance(partial, RunSpec):
+        return partial
+    partial = plain(partial)
     config = defaults()
     for section, table in partial.items():
         if section not in SCHEMA:
@@ -374,8 +231,39 @@ def resolve(partial: dict | None = None, notes: list | None = None) -> dict:
     _leave_out_unused(config, notes)
     _apply_tolerance(config, partial.get("evolution", {}))
     _check_heavy(config)
-    _check_geometry(config)
-    return config
+    _fill_derived(config)
+    spec = RunSpec.from_dict(config)
+    check_geometry(spec)
+    return spec
+
+
+def _fill_derived(config: dict) -> None:
+    """The keys that default to other keys' values, in place: ``spin_sites`` (from ``n_first``,
+    default N // 2) and ``n_first`` (the first of them), and the leading packet's centre ``x2``
+    (default n_first − 4 σ_d); ``spin_sites`` checked against N and L on the way."""
+    model, state = config["model"], config["state"]
+    N, L = model["N"], model["L"]
+    if model["spin_sites"] is not None:
+        sites = model["spin_sites"]
+        if len(sites) != L:
+            raise ConfigError("model.spin_sites", f"has {len(sites)} entries but model.L = {L}")
+        if len(set(sites)) != L or any(not 0 <= s < N for s in sites):
+            raise ConfigError(
+                "model.spin_sites", f"needs {L} distinct sites in 0 … {N - 1} (model.N = {N})"
+            )
+        if model["n_first"] is not None and model["n_first"] != sites[0]:
+            raise ConfigError("model.n_first", "contradicts model.spin_sites; give only one")
+    else:
+        n_first = N // 2 if model["n_first"] is None else model["n_first"]
+        if n_first + L - 1 > N - 1:
+            raise ConfigError(
+                "model.n_first" if model["n_first"] is not None else "model.L",
+                f"local spins at {n_first} … {n_first + L - 1} do not fit in 0 … {N - 1}",
+            )
+        model["spin_sites"] = list(range(n_first, n_first + L))
+    model["n_first"] = model["spin_sites"][0]
+    if state["electrons"] == "packets" and state["x2"] is None:
+        state["x2"] = float(min(model["spin_sites"]) - 4 * state["sigma_d"])
 
 
 def _check_heavy(config: dict) -> None:
@@ -398,15 +286,9 @@ def _apply_tolerance(config: dict, given: dict) -> None:
         evolution["dt"] = min(step, evolution["dt_out"])
 
 
-def _check_geometry(config: dict) -> None:
-    """Fill derived defaults and check the sites and packets against each other."""
-    from .problem.checks import check_and_fill
-
-    check_and_fill(config)
-
-
-def differences(a: dict, b: dict) -> list[str]:
+def differences(a: Mapping, b: Mapping) -> list[str]:
     """Dotted keys whose values differ between two resolved configurations (output aside)."""
+    a, b = plain(a), plain(b)
     return [f"{section}.{key}" for section in a if section != "output"
             for key in sorted(set(a[section]) | set(b.get(section, {})))
             if a[section].get(key) != b.get(section, {}).get(key)]
@@ -428,9 +310,10 @@ def parse_override(text: str) -> tuple[str, str, Any]:
     return section, key, value
 
 
-def apply_overrides(partial: dict, overrides: list[str]) -> dict:
-    """Return a copy of ``partial`` with ``section.key=value`` overrides applied."""
-    merged = copy.deepcopy(partial)
+def apply_overrides(partial: Mapping | None, overrides: list[str]) -> dict:
+    """Return a copy of ``partial`` (as a nested dict) with ``section.key=value`` overrides
+    applied."""
+    merged = plain(partial)
     for text in overrides:
         section, key, value = parse_override(text)
         merged.setdefault(section, {})

@@ -22,10 +22,14 @@ that still reaches its time limit is not lost: it checkpoints and requeues (docs
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .constants import HBAR
+
+if TYPE_CHECKING:
+    from .spec import RunSpec
 
 EXACT_SECONDS_PER_AMPLITUDE_FS = 1.5e-6
 """Wall s per amplitude of the state and fs simulated: 1.2e-6 measured for the exact triplet_minus
@@ -71,7 +75,7 @@ def _duration(seconds: float) -> str:
     return f"{minutes} min" if minutes < 120 else f"{minutes / 60:.1f} h"
 
 
-def estimate(config: dict, problem=None) -> Estimate:
+def estimate(config: RunSpec, problem=None) -> Estimate:
     """The peak memory and wall time of a resolved configuration, on the backend it would take
     on this machine (:func:`qst_mps.simulation.choose_backend`)."""
     from .problem import build
@@ -104,9 +108,8 @@ def mps_window(problem, times: np.ndarray) -> np.ndarray:
     return np.minimum(model.N, start + 2 * velocity * np.asarray(times))
 
 
-def _mps_estimate(config: dict, problem, t_max: float) -> Estimate:
-    evolution = config["evolution"]
-    chi = evolution["chi_max"]
+def _mps_estimate(config: RunSpec, problem, t_max: float) -> Estimate:
+    chi = config.evolution.chi_max
     times = problem.times
     window = mps_window(problem, times)
     window_fs = float(np.sum((window[1:] + window[:-1]) / 2 * np.diff(times)))  # site·fs

@@ -24,8 +24,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from .spec import RunSpec
 
 #: Largest number of pairs whose exact average (2^R runs) :func:`run` makes by default.
 EXACT_PAIRS = 3
@@ -40,24 +44,25 @@ def phases(repeat: int, samples: int | None = None, seed: int = 0) -> np.ndarray
     return np.random.default_rng(seed).uniform(0.0, 2 * math.pi, (samples, repeat))
 
 
-def norm_depends_on_phase(config: dict, tolerance: float = 1e-10) -> float:
+def norm_depends_on_phase(config: RunSpec, tolerance: float = 1e-10) -> float:
     """Relative spread of the unnormalized norm ⟨Ψ(θ)|Ψ(θ)⟩ over a few phases: zero when no
     two packets overlap (then the exact average over the corners holds)."""
     from .problem import build
 
-    repeat = config["state"]["repeat"]
+    repeat = config.state.repeat
     rng = np.random.default_rng(1)
     trial = np.vstack([phases(repeat)[:4], rng.uniform(0, 2 * math.pi, (3, repeat))])
     norms = [build(member(config, theta)).electrons.norm_squared() for theta in trial]
     return float((max(norms) - min(norms)) / max(norms))
 
 
-def member(config: dict, theta) -> dict:
+def member(config: RunSpec, theta) -> RunSpec:
     """The resolved configuration of one member: a 'theta' train with these phases."""
     from .config import resolve
 
-    state = {**config["state"], "pair": "theta", "theta": [float(t) for t in theta]}
-    return resolve({**config, "state": state})
+    spec = resolve(config)
+    state = {**spec.state.as_dict(), "pair": "theta", "theta": [float(t) for t in theta]}
+    return resolve({**spec.as_dict(), "state": state})
 
 
 @dataclass
@@ -119,8 +124,8 @@ def run(config, folder, samples: int | None = None, seed: int = 0,
     from .simulation import simulate
 
     config = resolve(load_toml(config) if isinstance(config, str | Path) else config)
-    repeat = config["state"]["repeat"]
-    if config["state"]["electrons"] != "packets" or config["state"]["pair"] in (
+    repeat = config.state.repeat
+    if config.state.electrons != "packets" or config.state.pair in (
             "single", "single_down"):
         raise ValueError("the incoherent average is over the phases of a train of pairs "
                          "(state.electrons = 'packets', a two-electron pair)")
@@ -140,8 +145,7 @@ def run(config, folder, samples: int | None = None, seed: int = 0,
     for index, row in enumerate(theta):
         path = folder / f"member_{index:03d}.h5"
         status = results.status(path) if path.exists() else None
-        member_config = member(config, row)
-        member_config["output"] = {**member_config["output"], "path": str(path)}
+        member_config = member(config, row).updated(output={"path": str(path)})
         stored = results.load(path, checkpoint=status == "running") if status else None
         if stored is not None:
             changed = differences(member_config, stored.config)

@@ -6,9 +6,14 @@ triplet_minus orange solid, single_down black dotted.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from .problem.geometry import n_packets, spin_sites, time_inside_chain
+
+if TYPE_CHECKING:
+    from .spec import RunSpec
 
 STYLE = {
     "singlet": dict(color="tab:red", linestyle="-", label="singlet"),
@@ -25,19 +30,19 @@ PAIR_COLOURS = ["tab:red", "tab:green", "tab:blue", "tab:orange"]
 
 def style_of(run) -> dict:
     """Line style of a run (from its configured pair state, or its box)."""
-    state = run.config["state"]
-    if state.get("electrons") == "box":
+    state = run.config.state
+    if state.electrons == "box":
         return dict(color="tab:brown", linestyle="-",
-                    label=f"box, {state['n_up']} ↑ {state['n_down']} ↓")
-    return dict(STYLE[state["pair"]])
+                    label=f"box, {state.n_up} ↑ {state.n_down} ↓")
+    return dict(STYLE[state.pair])
 
 
-def electrons_label(config: dict) -> str:
+def electrons_label(config: RunSpec) -> str:
     """What the electrons are, for titles: the pair state or the box."""
-    state = config["state"]
-    if state.get("electrons") == "box":
-        return f"box of {state['n_up']} ↑ {state['n_down']} ↓"
-    return state["pair"]
+    state = config.state
+    if state.electrons == "box":
+        return f"box of {state.n_up} ↑ {state.n_down} ↓"
+    return state.pair
 
 
 def run_labels(runs) -> list[str]:
@@ -56,22 +61,22 @@ def run_labels(runs) -> list[str]:
         for key in varying:
             if key not in implied:
                 section, name = key.split(".")
-                value = run.config[section][name]
+                value = getattr(getattr(run.config, section), name)
                 parts.append(f"{name} = {value:.4g}" if isinstance(value, float)
                              else f"{name} = {value}")
         labels.append(", ".join(parts))
     if len(set(labels)) < len(labels):
-        labels = [f"{label} ({run.config['output']['path'].split('/')[-1]})"
+        labels = [f"{label} ({run.config.output.path.split('/')[-1]})"
                   for label, run in zip(labels, runs, strict=True)]
     return labels
 
 
-def shade_packets(ax, config: dict) -> None:
+def shade_packets(ax, config: RunSpec) -> None:
     """Shade the intervals during which φ₁ and φ₂ are inside the spin chain (packets only)."""
-    if config["state"].get("electrons") == "box":
+    if config.state.electrons == "box":
         return
     for which, colour in ((2, "0.85"), (1, "0.92")):
-        if n_packets(config["state"]) == 1 and which == 1:
+        if n_packets(config.state) == 1 and which == 1:
             continue
         start, stop = time_inside_chain(config, which)
         if np.isfinite(start):
@@ -81,7 +86,7 @@ def shade_packets(ax, config: dict) -> None:
 def spin_transfer(ax, runs, labels=None, shade=True):
     """Δσ_z(t) of several runs (paper Fig. 2 a, 4 b)."""
     if shade and runs:
-        shade_packets(ax, next((r.config for r in runs if n_packets(r.config["state"]) == 2),
+        shade_packets(ax, next((r.config for r in runs if n_packets(r.config.state) == 2),
                                runs[0].config))
     for i, run in enumerate(runs):
         style = style_of(run)
@@ -89,7 +94,7 @@ def spin_transfer(ax, runs, labels=None, shade=True):
             style["label"] = labels[i]
         ax.plot(run["time"], run["delta_sigma_z"], lw=1.8, **style)
     ax.set_xlabel("time (fs)")
-    unit = "" if runs and runs[0].config["model"]["electron_spin"] == "half" else " (Pauli)"
+    unit = "" if runs and runs[0].config.model.electron_spin == "half" else " (Pauli)"
     ax.set_ylabel(r"$\Delta\sigma_z$" + unit)
     ax.set_xlim(runs[0]["time"][0], runs[0]["time"][-1])
     ax.legend(frameon=False)
@@ -99,7 +104,7 @@ def spin_transfer(ax, runs, labels=None, shade=True):
 def pair_probabilities(ax, run, shade=True):
     """P(singlet), P(T+), P(T0), P(T−) of the electron pair against time (paper Fig. 3)."""
     if "pair_spin_probabilities" not in run:
-        raise ValueError(f"'pairs' needs runs of two electrons; {run.config['output']['path']} has "
+        raise ValueError(f"'pairs' needs runs of two electrons; {run.config.output.path} has "
                          f"{run['electron_up_probabilities'].shape[1] - 1}")
     if shade:
         shade_packets(ax, run.config)
@@ -142,7 +147,7 @@ def density_map(ax, run, name: str = "density"):
     if name != "density":
         limit = np.abs(values).max() or 1.0
         image.set_clim(-limit, limit)
-    for site in (spin_sites(run.config["model"]).min(), spin_sites(run.config["model"]).max()):
+    for site in (spin_sites(run.config.model).min(), spin_sites(run.config.model).max()):
         ax.axhline(site, color="0.3" if name != "density" else "white", lw=0.8, ls="--")
     ax.set_xlabel("time (fs)")
     ax.set_ylabel("site x (a)")
@@ -163,7 +168,7 @@ def moments(axes, run):
         if np.abs(S[:, j, :2]).max() > 1e-12:
             axes[1].plot(run["time"], S[:, j, 0], color=colour, lw=0.8, ls="--")
             axes[1].plot(run["time"], S[:, j, 1], color=colour, lw=0.8, ls=":")
-    axes[0].axhline(run.config["model"]["spin"], color="0.6", lw=0.8, ls=":")
+    axes[0].axhline(run.config.model.spin, color="0.6", lw=0.8, ls=":")
     axes[0].set_ylabel(r"$|\langle \mathbf{S}_j \rangle|$ (ħ)")
     axes[1].set_ylabel(r"$\langle S^a_j \rangle$ (ħ): z —, x --, y ··")
     for ax in axes:
@@ -262,7 +267,7 @@ def figure_for(paths, kind: str = "transfer"):
                     "diagnostics": diagnostics}[kind]
             draw(ax, run)
             ax.set_title(label if len(runs) > 1 else
-                         f"{label}, sd_terms = {run.config['model']['sd_terms']}", fontsize=9)
+                         f"{label}, sd_terms = {run.config.model.sd_terms}", fontsize=9)
         if kind == "pairs":
             axes[0][0].legend(frameon=False, fontsize=8)
     else:

@@ -31,8 +31,8 @@ from pathlib import Path
 import h5py
 import numpy as np
 
-from .config import complete
 from .errors import BadInput, DamagedFile
+from .spec import RunSpec
 from .version import __version__
 
 
@@ -109,9 +109,9 @@ def previous(path: str | Path) -> Path:
     return path.with_name(path.name + ".prev")
 
 
-def _axes(config: dict, n_up_values: int) -> dict:
+def _axes(spec: RunSpec, n_up_values: int) -> dict:
     """Axes of the result datasets after ``time``: name -> (coordinate values, meaning)."""
-    N, L = config["model"]["N"], config["model"]["L"]
+    N, L = spec.model.N, spec.model.L
     return {
         "site": (np.arange(N), "conduction site x (a)"),
         "bond": (np.arange(N - 1), "bond (x, x + 1), or the cut after site x"),
@@ -140,7 +140,7 @@ def _description(name: str) -> tuple | None:
     return entry.units, entry.long_name, dims
 
 
-def describe(f, config: dict) -> None:
+def describe(f, spec: RunSpec) -> None:
     """Make an open result file self-describing: ``units`` and ``long_name`` on every dataset
     the observable registry knows, and HDF5 dimension scales (``time`` and the axes of
     :func:`_axes`) attached to their axes, so that netCDF readers (xarray with h5netcdf) see
@@ -151,7 +151,7 @@ def describe(f, config: dict) -> None:
     f["time"].make_scale("time")
     scales = {}
     ups = f["electron_up_probabilities"].shape[1] if "electron_up_probabilities" in f else 0
-    for axis, (values, meaning) in _axes(config, ups).items():
+    for axis, (values, meaning) in _axes(spec, ups).items():
         if len(values):
             scales[axis] = f.create_dataset(axis, data=values)
             scales[axis].attrs["long_name"] = meaning
@@ -172,7 +172,7 @@ def describe(f, config: dict) -> None:
                 dataset.dims[k].attach_scale(scales[axis])
 
 
-def write(path: str | Path, results: dict, config: dict, backend: str, status: str,
+def write(path: str | Path, results: dict, spec: RunSpec, backend: str, status: str,
           checkpoint: dict | None = None, extra_attrs: dict | None = None) -> None:
     """Atomically (re)write the result file at ``path``.
 
@@ -194,12 +194,12 @@ def write(path: str | Path, results: dict, config: dict, backend: str, status: s
         with h5py.File(temporary, "w") as f:
             for name, values in results.items():
                 f.create_dataset(name, data=np.asarray(values))
-            describe(f, config)
-            f.attrs["config"] = json.dumps(config)
+            describe(f, spec)
+            f.attrs["config"] = json.dumps(spec.as_dict())
             f.attrs["backend"] = backend
             f.attrs["qst_mps_version"] = __version__
             f.attrs["status"] = status
-            f.attrs["electron_spin"] = config["model"]["electron_spin"]
+            f.attrs["electron_spin"] = spec.model.electron_spin
             for key, value in (extra_attrs or {}).items():
                 f.attrs[key] = value
             if checkpoint is not None and _is_plain(checkpoint):  # arrays and numbers
@@ -249,7 +249,7 @@ class Results(dict):
     """Observables of one run (name -> array), with ``config``, ``backend``, ``status``,
     ``attrs``."""
 
-    config: dict
+    config: RunSpec
     backend: str
     status: str
     attrs: dict
@@ -308,7 +308,7 @@ def load(path: str | Path, checkpoint: bool = False) -> Results:
                 if out["checkpoint"] is None:
                     with _hdf5_io() as hdf5_io:
                         out["checkpoint"] = hdf5_io.load_from_hdf5(f, "checkpoint")
-        out.config = complete(json.loads(out.attrs["config"]))
+        out.config = RunSpec.from_dict(json.loads(out.attrs["config"]))
         out.backend = str(out.attrs["backend"])
         out.status = str(out.attrs["status"])
     except FileNotFoundError:

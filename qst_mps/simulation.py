@@ -9,19 +9,22 @@ from __future__ import annotations
 
 import os
 import time as clock
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
 
 from . import observables
 from . import results as result_files
-from .config import ConfigError
+from .config import resolve
+from .errors import ConfigError
 from .forecast import Forecast
 from .problem import Problem
 from .problem import build as build_problem
 from .safeguards import health
 from .safeguards.lock import exclusive
 from .safeguards.signals import INTERRUPTED, Interrupted, StopRequest  # noqa: F401 (re-exported)
+from .spec import RunSpec
 
 #: Dataset with one value per output time: the wall time (s) the run had taken by then (building
 #: the backend included), summed over resumed parts. Not an observable: ``compare`` skips it.
@@ -33,7 +36,7 @@ def physical_memory() -> int:
     return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
 
 
-def choose_backend(config: dict, problem: Problem | None = None) -> tuple[str, str]:
+def choose_backend(spec: RunSpec, problem: Problem | None = None) -> tuple[str, str]:
     """(backend name, reason) for a resolved configuration; refuses what cannot run.
 
     ``auto`` takes the exact backend when its state needs at most a quarter of the memory, and
@@ -41,8 +44,8 @@ def choose_backend(config: dict, problem: Problem | None = None) -> tuple[str, s
     """
     from .exact.backend import memory_estimate
 
-    problem = problem or build_problem(config)
-    requested = config["evolution"]["backend"]
+    problem = problem or build_problem(spec)
+    requested = spec.evolution.backend
     dim, needed = memory_estimate(problem)
     gib = needed / 2**30
     fits = needed <= 0.8 * physical_memory()
@@ -74,12 +77,12 @@ def check_state(problem: Problem) -> None:
         )
 
 
-def make_backend(config: dict):
+def make_backend(spec: RunSpec):
     """Build the backend for a resolved configuration (after :func:`choose_backend`)."""
-    problem = build_problem(config)
-    name, _ = choose_backend(config, problem)
+    problem = build_problem(spec)
+    name, _ = choose_backend(spec, problem)
     check_state(problem)
-    optional = config["output"]["observables"]
+    optional = spec.output.observables
     observables.check_requested(optional, problem, name)
     if name == "exact":
         from .exact.backend import ExactBackend
@@ -87,7 +90,7 @@ def make_backend(config: dict):
         return ExactBackend(problem, optional=optional)
     from .mps.backend import MPSBackend
 
-    return MPSBackend(problem, config["evolution"], optional=optional)
+    return MPSBackend(problem, spec.evolution, optional=optional)
 
 
 def run_configuration(config=None, path=None, *, overrides=(), force=False, progress=True,
@@ -101,11 +104,11 @@ def run_configuration(config=None, path=None, *, overrides=(), force=False, prog
     """
     import warnings
 
-    from .config import apply_overrides, load_toml, resolve
+    from .config import apply_overrides, load_toml
 
     if config is None:
         partial = {}
-    elif isinstance(config, dict):
+    elif isinstance(config, Mapping):
         partial = config
     else:
         partial = load_toml(config)
@@ -114,12 +117,12 @@ def run_configuration(config=None, path=None, *, overrides=(), force=False, prog
         partial.setdefault("output", {})["path"] = str(path)
     tell = note or (lambda text: warnings.warn(text, stacklevel=4))
     notes = []
-    config = resolve(partial, notes)
-    path = Path(config["output"]["path"])
+    spec = resolve(partial, notes)
+    path = Path(spec.output.path)
     if path.exists() and not force:
         raise ConfigError("output.path", f"{path} exists; pass --force to overwrite it")
-    problem = build_problem(config)
-    chosen = choose_backend(config, problem)  # refuses what cannot run before anything is written
+    problem = build_problem(spec)
+    chosen = choose_backend(spec, problem)  # refuses what cannot run before anything is written
     if chosen[0] == "exact":
         from .exact.backend import memory_estimate
 
@@ -130,15 +133,16 @@ def run_configuration(config=None, path=None, *, overrides=(), force=False, prog
     for text in notes:
         tell(text)
     notes.clear()
-    out = simulate(config, path, progress=progress, notes=notes)
+    out = simulate(spec, path, progress=progress, notes=notes)
     for text in notes:
         tell(text)
-    return out, config, path, chosen
+    return out, spec, path, chosen
 
 
-def simulate(config: dict, path: str | Path | None = None, progress: bool = False,
+def simulate(config: RunSpec | Mapping, path: str | Path | None = None, progress: bool = False,
              resume: bool = False, notes: list | None = None) -> result_files.Results | dict:
-    """Run (or, with ``resume``, continue) the simulation of a resolved configuration.
+    """Run (or, with ``resume``, continue) the simulation of a configuration: a
+    :class:`~qst_mps.spec.RunSpec`, or a dict of sections, which is resolved first.
 
     Without ``path`` nothing is written and the observables are returned as a dict. With a path,
     the result file is written at the start, at every checkpoint and at the end, under its lock
@@ -153,20 +157,21 @@ def simulate(config: dict, path: str | Path | None = None, progress: bool = Fals
         When the numbers go bad (qst_mps/safeguards/health.py), before writing them; the file keeps
         its last good checkpoint.
     """
+    spec = resolve(config)
     if path is None:
-        return _simulate(config, None, progress, resume, lambda: None)
+        return _simulate(spec, None, progress, resume, lambda: None)
     with exclusive(path, notes) as refresh:
-        return _simulate(config, path, progress, resume, refresh)
+        return _simulate(spec, path, progress, resume, refresh)
 
 
-def _simulate(config, path, progress, resume, refresh):
+def _simulate(spec: RunSpec, path, progress, resume, refresh):
     started = clock.perf_counter()
     if resume:
         saved = result_files.load(path, checkpoint=True)
         # "auto" chose by this machine's memory when the run started; a resume elsewhere must
         # continue on that backend, whose checkpoint it is
-        config = {**config, "evolution": {**config["evolution"], "backend": saved.backend}}
-    backend = make_backend(config)
+        spec = spec.updated(evolution={"backend": saved.backend})
+    backend = make_backend(spec)
     problem = backend.problem
     all_times = problem.times
     records, done, elapsed_before = [], [], 0.0
@@ -176,12 +181,12 @@ def _simulate(config, path, progress, resume, refresh):
         done = list(saved["time"][keep])
         saved = observables.upgrade_legacy(saved, problem)
         per_time = [*observables.measured(problem, backend.name,
-                                          config["output"]["observables"]), ELAPSED]
+                                          spec.output.observables), ELAPSED]
         records = [{k: saved[k][i] for k in per_time if k in saved} for i in np.nonzero(keep)[0]]
         elapsed_before = float(records[-1].get(ELAPSED, 0.0))
 
     # the output times that record the heavy observables too (output.dt_heavy)
-    heavy_times = observables.heavy_times(all_times, config["output"]["dt_heavy"])
+    heavy_times = observables.heavy_times(all_times, spec.output.dt_heavy)
 
     def measure(t):
         heavy = bool(heavy_times[np.argmin(np.abs(all_times - t))])
@@ -196,13 +201,13 @@ def _simulate(config, path, progress, resume, refresh):
     if not resume:
         records, done = [measure(all_times[0])], [0.0]
     remaining = [t for t in all_times if t > done[-1] + 1e-9]
-    every = config["output"]["checkpoint_every"]
+    every = spec.output.checkpoint_every
     last_checkpoint = done[-1]
 
     def save(status):
         if path is not None:
             result_files.write(
-                path, observables.assemble(records, done, problem), config, backend.name, status,
+                path, observables.assemble(records, done, problem), spec, backend.name, status,
                 checkpoint={"backend": backend.save_state()},
                 extra_attrs={**backend.info, "t_final": all_times[-1],
                              "wall_time": clock.perf_counter() - started},

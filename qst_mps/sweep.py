@@ -55,7 +55,7 @@ class Sweep:
     notes: tuple = ()
 
     def path(self, index: int) -> Path:
-        return Path(self.configs[index]["output"]["path"])
+        return Path(self.configs[index].output.path)
 
     def status(self, index: int) -> str:
         """'complete', 'running' (started or interrupted), 'failed' or 'pending'. A damaged
@@ -140,9 +140,7 @@ def _same_runs(configs: list) -> list[str]:
     first: dict[str, int] = {}
     same: dict[int, list[int]] = {}
     for index, config in enumerate(configs):
-        problem = {s: t for s, t in config.items() if s != "output"}
-        problem["output"] = {k: v for k, v in config["output"].items() if k != "path"}
-        key = repr(problem)
+        key = repr(config.updated(output={"path": ""}))
         if key in first:
             same.setdefault(first[key], []).append(index)
         else:
@@ -347,7 +345,7 @@ def _slurm_script(sweep, first, count, time_limit, memory, extra, part, basis) -
     for override in sweep.overrides:
         command += ["--set", override]
     name = f"qst-{sweep.source.stem}" + (f"-{first}" if part else "")
-    processes = max(config["evolution"]["processes"] for config in sweep.configs)
+    processes = max(config.evolution.processes for config in sweep.configs)
     lines = [
         "#!/bin/bash",
         f"#SBATCH --job-name={name}",

@@ -252,8 +252,8 @@ class QuSpinReference:
             string = "|+|" if spin == "up" else "||+"
             return self.op([[string, [[phi[x], x] for x in range(N)]]])
 
-        thetas = state["theta"] if isinstance(state["theta"], list) else [state["theta"]] * (
-            self.repeat)  # one θ per copy
+        theta = state["theta"]
+        thetas = theta if isinstance(theta, list | tuple) else [theta] * self.repeat  # per copy
         half = 1 / np.sqrt(2)
         psi = start
         for m in reversed(range(self.repeat)):  # U_0 U_1 … |start⟩: the last copy first

@@ -12,15 +12,54 @@ from qst_mps.config import SCHEMA, ConfigError, apply_overrides, parse_override,
 
 
 def test_defaults_are_the_papers_model():
-    config = resolve()
-    model, state = config["model"], config["state"]
-    assert (model["N"], model["L"], model["t_h"], model["J_ex"], model["J_sd"]) == (
-        200, 4, 0.5, 0.2, 0.3)
-    assert model["boundary"] == "periodic" and model["spin"] == 0.5
-    assert model["spin_sites"] == [100, 101, 102, 103]
-    assert (state["k_e"], state["sigma_d"], state["d"]) == (1.0, 5.0, 30.0)
-    assert state["x2"] == 100 - 4 * 5.0  # docs/physics.md: x2 = n_first − 4 σ_d
-    assert config["evolution"]["t_max"] == 100.0 and config["evolution"]["dt_out"] == 0.5
+    spec = resolve()
+    model, state = spec.model, spec.state
+    assert (model.N, model.L, model.t_h, model.J_ex, model.J_sd) == (200, 4, 0.5, 0.2, 0.3)
+    assert model.boundary == "periodic" and model.spin == 0.5
+    assert model.spin_sites == (100, 101, 102, 103)
+    assert (state.k_e, state.sigma_d, state.d) == (1.0, 5.0, 30.0)
+    assert state.x2 == 100 - 4 * 5.0  # docs/physics.md: x2 = n_first − 4 σ_d
+    assert spec.evolution.t_max == 100.0 and spec.evolution.dt_out == 0.5
+
+
+def test_a_resolved_configuration_is_a_frozen_runspec_stored_as_lists():
+    """resolve() gives typed, frozen sections (lists as tuples); a changed copy comes from
+    ``updated``; the stored form (as_dict, the JSON of result files) has lists again and gives
+    the same RunSpec back; the sections read as mappings too (stored configurations do)."""
+    import dataclasses
+    import json
+
+    from qst_mps.spec import RunSpec
+
+    spec = resolve({"model": {"B_loc": [0.1, 0.0, 0.2], "potential": [[1, 3, 0.5]]},
+                    "state": {"pair": "theta", "repeat": 2, "theta": [0.5, 1.0]}})
+    assert isinstance(spec, RunSpec) and spec.model.B_loc == (0.1, 0.0, 0.2)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        spec.model.N = 10
+    stored = json.loads(json.dumps(spec.as_dict()))
+    assert stored["model"]["potential"] == [[1, 3, 0.5]] and stored["state"]["theta"] == [0.5, 1.0]
+    assert RunSpec.from_dict(stored) == spec and resolve(stored) == spec
+    assert spec.model["N"] == spec.model.N and dict(spec.evolution)["dt"] == spec.evolution.dt
+    changed = spec.updated(output={"path": "other.h5"})
+    assert changed.output.path == "other.h5" and spec.output.path == "qst_mps_run.h5"
+    assert changed.model is spec.model
+
+
+def test_the_schema_is_the_runspec_fields():
+    """Every key is declared once, as a field of its section class: the schema, the defaults
+    and the fields are the same names in the same order."""
+    from dataclasses import fields
+
+    from qst_mps.spec import SECTIONS
+
+    assert list(SCHEMA) == list(SECTIONS)
+    for name, section in SECTIONS.items():
+        assert list(SCHEMA[name]) == [f.name for f in fields(section)]
+        default = section()
+        for key, option in SCHEMA[name].items():
+            assert getattr(default, key) == (tuple(option.default)
+                                             if isinstance(option.default, list)
+                                             else option.default), key
 
 
 def test_resolved_configuration_resolves_to_itself():
@@ -106,14 +145,14 @@ def test_bad_values_name_their_key(partial, key):
 
 
 def test_new_keys_default_to_the_papers_model_and_take_their_short_forms():
-    config = resolve()
-    model, state = config["model"], config["state"]
-    assert model["J_ex_z"] is None and model["D"] == 0.0 and model["U"] == 0.0
-    assert model["B_loc"] == model["B_el"] == [0.0, 0.0, 0.0] and model["potential"] == []
-    assert state["local"] == "up" and state["local_Sz"] is None
-    assert resolve({"model": {"B_loc": 2}})["model"]["B_loc"] == [0.0, 0.0, 2.0]
-    assert resolve({"model": {"potential": [[1, 3, 1]]}})["model"]["potential"] == [[1, 3, 1.0]]
-    assert resolve({"state": {"local": "ground", "local_Sz": "-1"}})["state"]["local_Sz"] == -1.0
+    spec = resolve()
+    model, state = spec.model, spec.state
+    assert model.J_ex_z is None and model.D == 0.0 and model.U == 0.0
+    assert model.B_loc == model.B_el == (0.0, 0.0, 0.0) and model.potential == ()
+    assert state.local == "up" and state.local_Sz is None
+    assert resolve({"model": {"B_loc": 2}}).model.B_loc == (0.0, 0.0, 2.0)
+    assert resolve({"model": {"potential": [[1, 3, 1]]}}).model.potential == ((1, 3, 1.0),)
+    assert resolve({"state": {"local": "ground", "local_Sz": "-1"}}).state.local_Sz == -1.0
 
 
 def test_exact_refuses_a_tilted_chain_that_does_not_fit(capsys, tmp_path):

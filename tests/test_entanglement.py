@@ -142,8 +142,8 @@ def test_a_product_of_local_spins_is_not_entangled(local, backend):
     eigenvalues that are zero to rounding, hence 1e-8)."""
     config = small(backend=backend, model={"L": 3, "N": 8},
                    state={"local": local, "local_theta": 1.2, "local_phi": 0.4})
-    config["output"]["observables"] = ["magnet_entropy", "local_concurrence",
-                                       "local_mutual_information"]
+    config = config.updated(output={"observables": ["magnet_entropy", "local_concurrence",
+                                                    "local_mutual_information"]})
     backend = exact_backend(config) if backend == "exact" else mps_backend(config)
     values = backend.observables()
     for key in config["output"]["observables"]:
@@ -156,8 +156,8 @@ def test_singlet_pairs_are_maximally_entangled(backend):
     pair, nothing between pairs, and the magnet as a whole in a pure state."""
     config = small(backend=backend, model={"L": 4, "N": 8},
                    state={"local": "pairs", "local_pair": "singlet"})
-    config["output"]["observables"] = ["magnet_entropy", "local_concurrence",
-                                       "local_mutual_information"]
+    config = config.updated(output={"observables": ["magnet_entropy", "local_concurrence",
+                                                    "local_mutual_information"]})
     values = (exact_backend(config) if backend == "exact" else mps_backend(config)).observables()
     assert np.allclose(values["local_concurrence"], [1, 0, 1], atol=1e-8)
     info = values["local_mutual_information"]
@@ -205,8 +205,9 @@ def test_mps_against_exact(case):
     model, state = CASES[case]
     config = small(backend="mps", model=model, state=state, t_max=2.0)
     if model.get("spin", 0.5) != 0.5:
-        config["output"]["observables"].remove("local_concurrence")
-    exact = simulate({**config, "evolution": {**config["evolution"], "backend": "exact"}})
+        config = config.updated(output={"observables": [
+            name for name in config.output.observables if name != "local_concurrence"]})
+    exact = simulate(config.updated(evolution={"backend": "exact"}))
     mps = simulate(config)
     for key in config["output"]["observables"]:
         assert np.max(np.abs(mps[key][0] - exact[key][0])) < 1e-6, key
@@ -221,7 +222,7 @@ def test_mps_against_exact(case):
 ])
 def test_what_a_backend_cannot_compute_is_refused_before_any_work(setting, message, tmp_path):
     config = small(model=setting["model"], t_max=1.0)
-    config["output"]["observables"] = setting["observables"]
+    config = config.updated(output={"observables": setting["observables"]})
     with pytest.raises(ConfigError, match=message) as err:
         simulate(config, tmp_path / "x.h5")
     assert err.value.key == "output.observables"
@@ -235,6 +236,6 @@ def test_each_local_spin_observable_alone(name):
     the neighbours' traces for the concurrence even when only the entropy was asked for)."""
     config = small("singlet", t_max=2.0)
     every = simulate(config)
-    config["output"]["observables"] = [name]
+    config = config.updated(output={"observables": [name]})
     alone = simulate(config)
     assert np.max(np.abs(alone[name] - every[name])) < 1e-12

@@ -30,7 +30,7 @@ def test_run_writes_a_complete_file(tmp_path, capsys):
     for name, shape in shapes.items():
         assert r[name].shape == shape, name
     assert r.status == "complete" and r.backend == "exact"
-    assert r.config["model"]["spin_sites"] == [12, 13] and r.config["output"]["path"] == str(path)
+    assert r.config.model.spin_sites == (12, 13) and r.config.output.path == str(path)
     with h5py.File(path) as f:
         assert set(f.attrs) >= {"config", "backend", "qst_mps_version", "status"}
         assert json.loads(f.attrs["config"])["state"]["x2"] == 12 - 4 * 1.2
@@ -102,7 +102,7 @@ def test_config_command_prints_a_valid_resolved_file(tmp_path, capsys):
     (tmp_path / "c.toml").write_text(text)
     from qst_mps.config import load_toml, resolve
 
-    assert resolve(load_toml(tmp_path / "c.toml"))["model"]["spin_sites"] == [100, 101, 102]
+    assert resolve(load_toml(tmp_path / "c.toml")).model.spin_sites == (100, 101, 102)
     assert main(["config", "--reference"]) == 0
     assert "| `J_sd` | `0.3` |" in capsys.readouterr().out
 
@@ -115,7 +115,7 @@ def test_paper_preset_is_the_builtin_default(preset):
 
     config = resolve(load_toml(Path(__file__).parent.parent / preset))
     default = resolve()
-    config["output"]["path"] = default["output"]["path"]
+    config = config.updated(output={"path": default["output"]["path"]})
     assert config == default
 
 

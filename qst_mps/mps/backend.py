@@ -9,6 +9,7 @@ import math
 import os
 import warnings
 import weakref
+from typing import TYPE_CHECKING
 
 import numpy as np
 from threadpoolctl import threadpool_limits
@@ -25,6 +26,9 @@ from .tdvp import WindowTwoSiteTDVPEngine
 from .tebd import WindowTEBDEngine
 from .tenpy_internals import check as check_tenpy
 from .tenpy_internals import settings as tenpy_settings
+
+if TYPE_CHECKING:
+    from ..spec import EvolutionSpec
 
 #: Above this step (fs) two-site TDVP warns: its splitting error grows like dt², and on the
 #: paper's single electron Δσ_z was off by 1.7e-2 (by 67.5 fs) at dt = 0.5 fs and by 3e-4 (by
@@ -66,8 +70,9 @@ class MPSBackend:
     Parameters
     ----------
     problem : Problem
-    evolution : dict
-        The resolved ``[evolution]`` table: ``dt`` (fs), ``chi_max``, ``svd_min``.
+    evolution : EvolutionSpec
+        The run's ``[evolution]`` section: ``dt`` (fs), ``dt_out`` (fs), ``chi_max``,
+        ``svd_min``, ``processes``.
     integrator : {"tebd", "tdvp", None}
         ``"tebd"``: TeNPy's TEBD with the optimized fourth-order sequence of Barthel and Zhang
         (TeNPy's ``order = '4_opt'``); needs the local spins on consecutive sites
@@ -87,16 +92,17 @@ class MPSBackend:
     #: where it applies, else TDVP.
     default_integrator: str | None = None
 
-    def __init__(self, problem, evolution: dict, integrator: str | None = None, optional=()):
+    def __init__(self, problem, evolution: EvolutionSpec, integrator: str | None = None,
+                 optional=()):
         check_tenpy()
         with tenpy_settings():
             self._build(problem, evolution, integrator, optional)
 
-    def _build(self, problem, evolution: dict, integrator: str | None, optional) -> None:
+    def _build(self, problem, evolution: EvolutionSpec, integrator: str | None, optional) -> None:
         self.problem, self.evolution = problem, evolution
         self.conserve_sz = problem.conserves_sz
         self.optional = tuple(optional)
-        self.dt = evolution["dt"]
+        self.dt = evolution.dt
         self.engine = None  # built at the first step, from the current MPS
         self._second = None  # the second TEBD process (evolution.processes = 2), once started
         self.time = 0.0
@@ -119,10 +125,10 @@ class MPSBackend:
         self.psi, self.info = initial_mps(self.model, problem)
         # the time-step error that the measured frontier implies (tolerance.py), for the step
         # actually taken: the output interval cut into equal steps of at most dt
-        step = evolution["dt_out"] / steps_in(evolution["dt_out"], evolution["dt"])
+        step = evolution.dt_out / steps_in(evolution.dt_out, evolution.dt)
         self.info["error_estimate"] = error_estimate(step, problem.model.t_h)
-        if cut and not (self._place_cut(evolution["dt_out"])
-                        or self._start_where_empty(evolution["dt_out"])):
+        if cut and not (self._place_cut(evolution.dt_out)
+                        or self._start_where_empty(evolution.dt_out)):
             self._close(at_start=True)  # no empty stretch: the closed ring
         if integrator is None:
             integrator = "tdvp" if self.model.H_bond is None else "tebd"
@@ -131,7 +137,7 @@ class MPSBackend:
                              "empty stretch to cut it open at or an even number of sites "
                              "(docs/performance.md)")
         self.integrator = integrator
-        if integrator == "tdvp" and evolution["dt"] > TDVP_DT_WARN:
+        if integrator == "tdvp" and evolution.dt > TDVP_DT_WARN:
             if problem.model.periodic and "entanglement_entropy" in self.optional:
                 why = ("it records entanglement_entropy, the entropy of sites 0 … x, and TEBD "
                        "cuts the ring open elsewhere")
@@ -146,7 +152,7 @@ class MPSBackend:
                 remedy = ("set evolution.dt to 0.1 or less, or put the spins on consecutive "
                           "sites (model.n_first instead of model.spin_sites), where TEBD runs")
             warnings.warn(f"mps: this run needs two-site TDVP ({why}), and TDVP with a time "
-                          f"step of {evolution['dt']:g} fs is inaccurate: a step of 0.5 fs "
+                          f"step of {evolution.dt:g} fs is inaccurate: a step of 0.5 fs "
                           f"gave an error of 1.7e-2 in Δσ_z on the paper's model "
                           f"(docs/performance.md); {remedy}", stacklevel=3)
         self.info["conserve_sz"] = self.conserve_sz
@@ -173,7 +179,7 @@ class MPSBackend:
         """With ``evolution.processes = 2``: the second process that takes part of every TEBD
         layer (qst_mps/mps/parallel.py), started at the first engine and stopped with this
         backend (or at exit)."""
-        if self.evolution.get("processes", 1) < 2:
+        if self.evolution.processes < 2:
             return None
         if self._second is None:
             self._second = SecondProcess()
@@ -183,7 +189,7 @@ class MPSBackend:
     @property
     def _trunc_params(self) -> dict:
         """TeNPy's truncation parameters of every gate and swap: chi_max and svd_min."""
-        return {"chi_max": self.evolution["chi_max"], "svd_min": self.evolution["svd_min"]}
+        return {"chi_max": self.evolution.chi_max, "svd_min": self.evolution.svd_min}
 
     def save_state(self) -> dict:
         """The MPS, the time, the accumulated truncation error, and on a ring the site the MPS
@@ -407,7 +413,7 @@ class MPSBackend:
         sites and local spins in an eigenstate of their part of H, up to an amplitude of the
         order of what the truncation discards.
         """
-        threshold = WINDOW_SCHMIDT * max(self.evolution["svd_min"], self.info["error_estimate"])
+        threshold = WINDOW_SCHMIDT * max(self.evolution.svd_min, self.info["error_estimate"])
         entangled = np.flatnonzero(self.second_schmidt_values() > threshold)
         L = self.psi.L
         if not self.problem.local_stationary:

@@ -6,6 +6,7 @@ backend. Both backends build from a :class:`Problem`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -14,6 +15,9 @@ from .geometry import n_packets, output_times, train_centres
 from .local_spins import local_state
 from .model import Model, build_model
 from .terms import changes_sz
+
+if TYPE_CHECKING:
+    from ..spec import RunSpec
 
 
 @dataclass(frozen=True)
@@ -62,35 +66,35 @@ class Problem:
             changes_sz(p) for t in self.model.local_terms() for p in t.products())
 
 
-def electrons_of(config: dict, model: Model) -> Packets:
+def electrons_of(spec: RunSpec, model: Model) -> Packets:
     """The initial conduction electrons of a resolved configuration: ``repeat`` copies of the
     pair (or single electron), copy m moved by −m·spacing and, for the 'theta' pair, with its
     own θ when ``theta`` is a list; or the ground state of a box."""
-    state = config["state"]
-    if state["electrons"] == "box":
-        return box_state(model, state["box"], state["box_depth"], state["n_up"], state["n_down"])
-    model = config["model"]
-    periodic = model["boundary"] == "periodic"
-    kwargs = dict(k_e=state["k_e"], sigma_d=state["sigma_d"], periodic=periodic)
-    copies = range(state["repeat"])
+    state = spec.state
+    if state.electrons == "box":
+        return box_state(model, state.box, state.box_depth, state.n_up, state.n_down)
+    model = spec.model
+    periodic = model.boundary == "periodic"
+    kwargs = dict(k_e=state.k_e, sigma_d=state.sigma_d, periodic=periodic)
+    copies = range(state.repeat)
     size = n_packets(state)
-    if state["pair"] == "single_down":
+    if state.pair == "single_down":
         spins = [np.array([0.0, 1.0], dtype=complex)] * len(copies)
     elif size == 1:
-        spins = [single_spin_vector(state["spin_theta"], state["spin_phi"])] * len(copies)
+        spins = [single_spin_vector(state.spin_theta, state.spin_phi)] * len(copies)
     else:
-        theta = state["theta"]
-        thetas = theta if isinstance(theta, list) else [theta] * len(copies)
-        spins = [pair_spin_tensor(state["pair"], thetas[m]) for m in copies]
-    centres = [centre for _, centre in train_centres(config)]
-    return Packets(tuple(packet_state(model["N"], centres[m * size:(m + 1) * size],
+        theta = state.theta
+        thetas = theta if isinstance(theta, tuple) else [theta] * len(copies)
+        spins = [pair_spin_tensor(state.pair, thetas[m]) for m in copies]
+    centres = [centre for _, centre in train_centres(spec)]
+    return Packets(tuple(packet_state(model.N, centres[m * size:(m + 1) * size],
                                       spin=spins[m], **kwargs) for m in copies))
 
 
-def build(config: dict) -> Problem:
+def build(spec: RunSpec) -> Problem:
     """The :class:`Problem` of a resolved configuration (a result file's too: loading fills in
-    the keys added since it was written, qst_mps/config.py ``complete``)."""
-    model = build_model(config["model"])
-    fields_along_z = not any(config["model"]["B_loc"][:2])
-    local = local_state(config["state"], model.L, model.spin, fields_along_z)
-    return Problem(model, electrons_of(config, model), local, output_times(config))
+    the keys added since it was written with their defaults, ``RunSpec.from_dict``)."""
+    model = build_model(spec.model)
+    fields_along_z = not any(spec.model.B_loc[:2])
+    local = local_state(spec.state, model.L, model.spin, fields_along_z)
+    return Problem(model, electrons_of(spec, model), local, output_times(spec))

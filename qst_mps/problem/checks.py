@@ -1,11 +1,14 @@
 """The checks of a configuration's geometry: sites, packets, boxes and local states against
-each other, before any work. :func:`check_and_fill` also fills the derived defaults (spin_sites,
-n_first, x2). Each failure is a :class:`~qst_mps.errors.ConfigError` naming the key at fault.
+each other, before any work (``qst_mps.config.resolve`` calls :func:`check` once the derived
+defaults are filled). Each failure is a :class:`~qst_mps.errors.ConfigError` naming the key at
+fault.
 
 Lengths in lattice spacings a, energies in eV (docs/physics.md).
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -15,110 +18,89 @@ from .electrons import box_orbitals, gaussian_packet
 from .geometry import PACKET_CLEARANCE, auto_t_max, n_packets, separation, train_centres
 from .model import build_model
 
+if TYPE_CHECKING:
+    from ..spec import ModelSpec, RunSpec, StateSpec
 
-def check_and_fill(config: dict) -> None:
-    """Fill derived defaults (spin_sites, n_first, x2) and check the geometry, in place."""
-    model, state = config["model"], config["state"]
-    N, L = model["N"], model["L"]
-    if model["spin_sites"] is not None:
-        sites = model["spin_sites"]
-        if len(sites) != L:
-            raise ConfigError("model.spin_sites", f"has {len(sites)} entries but model.L = {L}")
-        if len(set(sites)) != L or any(not 0 <= s < N for s in sites):
-            raise ConfigError(
-                "model.spin_sites", f"needs {L} distinct sites in 0 … {N - 1} (model.N = {N})"
-            )
-        if model["n_first"] is not None and model["n_first"] != sites[0]:
-            raise ConfigError("model.n_first", "contradicts model.spin_sites; give only one")
+
+def check(spec: RunSpec) -> None:
+    """Check a configuration's geometry and states against each other (ConfigError)."""
+    _check_model_terms(spec.model)
+    _check_local_state(spec.model, spec.state)
+    if spec.state.electrons == "box":
+        _check_box(spec)
     else:
-        n_first = N // 2 if model["n_first"] is None else model["n_first"]
-        if n_first + L - 1 > N - 1:
-            raise ConfigError(
-                "model.n_first" if model["n_first"] is not None else "model.L",
-                f"local spins at {n_first} … {n_first + L - 1} do not fit in 0 … {N - 1}",
-            )
-        model["spin_sites"] = list(range(n_first, n_first + L))
-    model["n_first"] = model["spin_sites"][0]
-    _check_model_terms(model)
-    _check_local_state(model, state)
-    if state["electrons"] == "box":
-        _check_box(config)
-    else:
-        _check_packets(config)
+        _check_packets(spec)
 
 
-def _check_packets(config: dict) -> None:
-    """Place the packets (x2's default) and check them against the chain and the spins."""
-    model, state = config["model"], config["state"]
-    N = model["N"]
-    first = min(model["spin_sites"])
-    sigma = state["sigma_d"]
-    if state["x2"] is None:
-        state["x2"] = float(first - 4 * sigma)
-    x2, d = state["x2"], state["d"]
-    if isinstance(state["theta"], list) and len(state["theta"]) != state["repeat"]:
-        raise ConfigError("state.theta", f"has {len(state['theta'])} entries but the train has "
-                          f"state.repeat = {state['repeat']} copies; give one θ per copy, or "
+def _check_packets(spec: RunSpec) -> None:
+    """The packets against the chain and the spins."""
+    model, state = spec.model, spec.state
+    N = model.N
+    sigma = state.sigma_d
+    x2, d = state.x2, state.d
+    if isinstance(state.theta, tuple) and len(state.theta) != state.repeat:
+        raise ConfigError("state.theta", f"has {len(state.theta)} entries but the train has "
+                          f"state.repeat = {state.repeat} copies; give one θ per copy, or "
                           "one number for all")
     rounding = 1e-9  # x2 = n_first − 4 σ_d and x1 = x2 − d are computed in floating point
     if not -rounding <= x2 <= N - 1 + rounding:
         raise ConfigError("state.x2", f"packet centre {x2:g} must lie in 0 … {N - 1}")
     pair = n_packets(state) == 2  # d places φ₁; a single electron has φ₂ alone
-    if pair and model["boundary"] == "open" and x2 - d < -rounding:
+    if pair and model.boundary == "open" and x2 - d < -rounding:
         raise ConfigError("state.d", f"x1 = x2 − d = {x2 - d:g} lies outside the open chain")
-    if pair and model["boundary"] == "periodic" and d >= N:
+    if pair and model.boundary == "periodic" and d >= N:
         raise ConfigError("state.d", f"must be below the ring length model.N = {N}")
-    for name, centre in train_centres(config):
+    for name, centre in train_centres(spec):
         key = "state.x2" if name == "φ₂" else "state.d" if name == "φ₁" else "state.repeat"
-        if model["boundary"] == "open" and centre < -rounding:
+        if model.boundary == "open" and centre < -rounding:
             raise ConfigError(key, f"packet {name} would start at {centre:g}, outside the open "
                                    "chain; use fewer copies (state.repeat) or a smaller "
                                    "state.spacing")
-        gap = min(separation(centre, s, N, model["boundary"]) for s in model["spin_sites"])
+        gap = min(separation(centre, s, N, model.boundary) for s in model.spin_sites)
         if gap < PACKET_CLEARANCE * sigma:
             raise ConfigError(
                 key,
                 f"packet {name} starts at {centre:g}, {gap:g} a from the spin chain; it must start "
                 f"at least {PACKET_CLEARANCE:g} σ_d = {PACKET_CLEARANCE * sigma:g} a away",
             )
-        _check_on_the_lattice(config, name, centre)
-    if config["evolution"]["t_max"] == "auto":
-        auto_t_max(config)
+        _check_on_the_lattice(spec, name, centre)
+    if spec.evolution.t_max == "auto":
+        auto_t_max(spec)
 
 
-def _check_box(config: dict) -> None:
+def _check_box(spec: RunSpec) -> None:
     """The box's sites and electrons, and its ground state against the local spins."""
-    model, state = config["model"], config["state"]
-    N, box = model["N"], state["box"]
+    model, state = spec.model, spec.state
+    N, box = model.N, state.box
     if box is None or len(box) != 2 or not 0 <= box[0] <= box[1] <= N - 1:
         raise ConfigError("state.box", f"needs [first, last] with 0 <= first <= last <= {N - 1}"
                                        f" (got {box!r})")
     size = box[1] - box[0] + 1
-    inside = [s for s in model["spin_sites"] if box[0] <= s <= box[1]]
+    inside = [s for s in model.spin_sites if box[0] <= s <= box[1]]
     if inside:
         raise ConfigError("state.box", f"sites {box[0]} … {box[1]} hold the local spin on site "
                                        f"{inside[0]}; the box must lie beside the spin chain")
     for key in ("n_up", "n_down"):
-        if state[key] > size:
-            raise ConfigError(f"state.{key}", f"{state[key]} electrons of one spin do not fit "
-                                              f"in a box of {size} sites")
-    if state["n_up"] + state["n_down"] == 0:
+        if getattr(state, key) > size:
+            raise ConfigError(f"state.{key}", f"{getattr(state, key)} electrons of one spin do "
+                                              f"not fit in a box of {size} sites")
+    if state.n_up + state.n_down == 0:
         raise ConfigError("state.n_up", "a box needs at least one electron (n_up + n_down)")
-    if config["evolution"]["t_max"] == "auto":
+    if spec.evolution.t_max == "auto":
         raise ConfigError("evolution.t_max", "'auto' follows packets past the chain; give the "
                                              "final time of a released box in fs")
-    orbitals, energies = box_orbitals(build_model(model), box, state["box_depth"])
-    correlated = model["U"] and state["n_up"] and state["n_down"]  # each backend checks its gap
+    orbitals, energies = box_orbitals(build_model(model), box, state.box_depth)
+    correlated = model.U and state.n_up and state.n_down  # each backend checks its gap
     for key in ("n_up", "n_down") if not correlated else ():
-        n = state[key]
+        n = getattr(state, key)
         if 0 < n < len(energies) and energies[n] - energies[n - 1] < DEGENERACY:
             raise ConfigError(
                 f"state.{key}", f"the box's orbitals {n - 1} and {n} are degenerate (within "
                 f"{DEGENERACY:g} eV), so its ground state with {n} electrons of one spin is "
                 "not unique; change the number, the box or model.potential")
-    n = max(state["n_up"], state["n_down"])
+    n = max(state.n_up, state.n_down)
     density = np.sum(np.abs(orbitals[:, :n]) ** 2, axis=1)
-    on_spins = density[list(model["spin_sites"])].max()
+    on_spins = density[list(model.spin_sites)].max()
     if on_spins > ON_SPIN_SITE:
         raise ConfigError(
             "state.box_depth", f"the box's ground state puts {on_spins:.3g} of an electron on a "
@@ -130,39 +112,39 @@ def _check_box(config: dict) -> None:
 ON_SPIN_SITE = 1e-3
 
 
-def _check_on_the_lattice(config: dict, name: str, centre: float) -> None:
+def _check_on_the_lattice(spec: RunSpec, name: str, centre: float) -> None:
     """A packet as it is placed on the sites must not sit on a local spin: a packet narrower
     than a lattice spacing lands on the nearest site, whatever its nominal centre."""
-    model, state = config["model"], config["state"]
-    phi = gaussian_packet(model["N"], centre, state["k_e"], state["sigma_d"],
-                          model["boundary"] == "periodic")
+    model, state = spec.model, spec.state
+    phi = gaussian_packet(model.N, centre, state.k_e, state.sigma_d,
+                          model.boundary == "periodic")
     density = np.abs(phi) ** 2 / np.sum(np.abs(phi) ** 2)
-    on_spins = density[list(model["spin_sites"])]
+    on_spins = density[list(model.spin_sites)]
     if on_spins.max() > ON_SPIN_SITE:
-        site = model["spin_sites"][int(np.argmax(on_spins))]
+        site = model.spin_sites[int(np.argmax(on_spins))]
         raise ConfigError(
             "state.sigma_d",
-            f"packet {name}, centred at {centre:g} with σ_d = {state['sigma_d']:g}, has "
+            f"packet {name}, centred at {centre:g} with σ_d = {state.sigma_d:g}, has "
             f"{on_spins.max():.3g} of its weight on site {site}, a local spin, when placed on the "
             "lattice; a packet narrower than the lattice spacing sits on its nearest site: "
             "widen it (state.sigma_d) or move it (state.x2, state.d)",
         )
 
 
-def _check_model_terms(model: dict) -> None:
+def _check_model_terms(model: ModelSpec) -> None:
     """The ranges of the potential entries."""
-    N = model["N"]
-    for first, last, _ in model["potential"]:
+    N = model.N
+    for first, last, _ in model.potential:
         if not 0 <= first <= last <= N - 1:
             raise ConfigError(
                 "model.potential", f"entry [{first}, {last}, …] needs 0 <= first <= last <= {N - 1}"
             )
 
 
-def _check_local_state(model: dict, state: dict) -> None:
+def _check_local_state(model: ModelSpec, state: StateSpec) -> None:
     """The local-spin state against L and S."""
-    L, spin = model["L"], model["spin"]
-    if state["local"] == "pairs":
+    L, spin = model.L, model.spin
+    if state.local == "pairs":
         if L % 2:
             raise ConfigError(
                 "state.local", f"'pairs' needs an even number of spins (model.L = {L})"
@@ -171,16 +153,16 @@ def _check_local_state(model: dict, state: dict) -> None:
             raise ConfigError(
                 "state.local_pair", f"pair states are defined for S = 1/2 (model.spin = {spin:g})"
             )
-    if state["local_Sz"] is not None and state["local"] == "ground":
+    if state.local_Sz is not None and state.local == "ground":
         total = L * spin
-        lowered = total - state["local_Sz"]
-        if abs(state["local_Sz"]) > total or abs(lowered - round(lowered)) > 1e-9:
+        lowered = total - state.local_Sz
+        if abs(state.local_Sz) > total or abs(lowered - round(lowered)) > 1e-9:
             allowed = "integer" if float(total).is_integer() else "half-integer"
             raise ConfigError(
                 "state.local_Sz",
                 f"must be an {allowed} in −{total:g} … {total:g} (L·S = {total:g})",
             )
-        if any(model["B_loc"][:2]):
+        if any(model.B_loc[:2]):
             raise ConfigError(
                 "state.local_Sz",
                 "a transverse model.B_loc mixes the S^z sectors; leave local_Sz out, the ground "

@@ -6,12 +6,16 @@ A local spin's basis state is labelled by its lowering l = S − m ∈ 0 … 2S 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import scipy.linalg as la
 
 from ..constants import DEGENERACY
 from ..errors import ConfigError
+
+if TYPE_CHECKING:
+    from ..spec import StateSpec
 
 
 def spin_matrices(spin: float) -> dict[str, np.ndarray]:
@@ -103,17 +107,17 @@ def degenerate_ground(gap: float, lowered: int | None, total: float):
     )
 
 
-def local_state(state: dict, L: int, spin: float, fields_along_z: bool):
+def local_state(state: StateSpec, L: int, spin: float, fields_along_z: bool):
     """The local-spin state of a resolved ``[state]`` table."""
     two_s = round(2 * spin)
-    kind = state["local"]
+    kind = state.local
     if kind == "pairs":
-        return PairedSpins(PAIR_STATES[state["local_pair"]].astype(complex), L)
+        return PairedSpins(PAIR_STATES[state.local_pair].astype(complex), L)
     if kind == "ground":
         if not fields_along_z:
             return GroundSpins(None)
         total = L * spin
-        local_sz = state["local_Sz"]
+        local_sz = state.local_Sz
         if local_sz is None:
             local_sz = 0.0 if float(total).is_integer() else 0.5
         return GroundSpins(int(round(total - local_sz)))
@@ -126,7 +130,7 @@ def local_state(state: dict, L: int, spin: float, fields_along_z: bool):
         vectors[0::2, 0] = 1.0
         vectors[1::2, two_s] = 1.0
     elif kind == "tilted":
-        vectors[:] = coherent_state(spin, state["local_theta"], state["local_phi"])
+        vectors[:] = coherent_state(spin, state.local_theta, state.local_phi)
     else:
         raise ValueError(f"unknown local state {kind!r}")
     return ProductSpins(vectors)

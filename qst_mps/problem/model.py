@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from .geometry import spin_sites
 from .terms import (
@@ -20,6 +21,9 @@ from .terms import (
     SingleIon,
     changes_sz,
 )
+
+if TYPE_CHECKING:
+    from ..spec import ModelSpec
 
 
 @dataclass(frozen=True)
@@ -93,36 +97,36 @@ def joins_ends(product, where, N: int) -> bool:
             and min(where) == 0 and max(where) == N - 1)
 
 
-def build_model(model: dict) -> Model:
+def build_model(model: ModelSpec) -> Model:
     """The :class:`Model` of a resolved ``[model]`` table (docs/physics.md, "Hamiltonian")."""
-    N, L = model["N"], model["L"]
-    periodic = model["boundary"] == "periodic"
+    N, L = model.N, model.L
+    periodic = model.boundary == "periodic"
     sites = tuple(int(n) for n in spin_sites(model))
-    scale = 2.0 if model["electron_spin"] == "pauli" else 1.0
+    scale = 2.0 if model.electron_spin == "pauli" else 1.0
     bonds = [(x, x + 1) for x in range(N - 1)]
     if periodic and N > 2:
         bonds.append((N - 1, 0))
-    terms = [Hopping(model["t_h"], tuple(bonds))]
-    J_z = model["J_ex"] if model["J_ex_z"] is None else model["J_ex_z"]
-    if L > 1 and (model["J_ex"] or J_z):
-        terms.append(Exchange(model["J_ex"], J_z, tuple((j, j + 1) for j in range(L - 1))))
-    if model["D"]:
-        terms.append(SingleIon(model["D"], tuple(range(L))))
-    if any(model["B_loc"]):
-        terms.append(LocalField(tuple(model["B_loc"]), tuple(range(L))))
-    J_sd = model["J_sd"] * scale
-    zz, flip = model["sd_terms"] in ("full", "zz"), model["sd_terms"] in ("full", "flip")
+    terms = [Hopping(model.t_h, tuple(bonds))]
+    J_z = model.J_ex if model.J_ex_z is None else model.J_ex_z
+    if L > 1 and (model.J_ex or J_z):
+        terms.append(Exchange(model.J_ex, J_z, tuple((j, j + 1) for j in range(L - 1))))
+    if model.D:
+        terms.append(SingleIon(model.D, tuple(range(L))))
+    if any(model.B_loc):
+        terms.append(LocalField(tuple(model.B_loc), tuple(range(L))))
+    J_sd = model.J_sd * scale
+    zz, flip = model.sd_terms in ("full", "zz"), model.sd_terms in ("full", "flip")
     if J_sd:
         terms.append(SdExchange(J_sd if zz else 0.0, J_sd if flip else 0.0,
                                 tuple((x, j) for j, x in enumerate(sites))))
-    if any(model["B_el"]):
-        terms.append(ElectronField(tuple(model["B_el"]), tuple(range(N))))
-    if model["U"]:
-        terms.append(Hubbard(model["U"], tuple(range(N))))
-    if model["potential"]:
+    if any(model.B_el):
+        terms.append(ElectronField(tuple(model.B_el), tuple(range(N))))
+    if model.U:
+        terms.append(Hubbard(model.U, tuple(range(N))))
+    if model.potential:
         values = [0.0] * N
-        for first, last, V in model["potential"]:
+        for first, last, V in model.potential:
             for x in range(first, last + 1):
                 values[x] += V
         terms.append(Potential(tuple((x, v) for x, v in enumerate(values) if v)))
-    return Model(N, L, model["spin"], sites, periodic, scale, tuple(terms))
+    return Model(N, L, model.spin, sites, periodic, scale, tuple(terms))
