@@ -4,7 +4,7 @@ Layout: the observables (qst_mps/observables.py) as datasets at the root (units 
 docs/physics.md); root attributes
 ``config`` (resolved configuration, JSON), ``backend``, ``qst_mps_version``, ``status``
 ("running" | "complete") and ``electron_spin``; the group ``checkpoint`` holds what a run needs
-to continue (the backend's ``save_state``: arrays, or a TeNPy MPS), in ``tenpy.tools.hdf5_io``'s
+to continue (the backend's ``checkpoint()``: arrays, or a TeNPy MPS), in ``tenpy.tools.hdf5_io``'s
 format (arrays and numbers are written and read here in that format, without TeNPy).
 
 Every write goes to a temporary file in the same folder, is flushed and fsynced, then moved over

@@ -1,8 +1,7 @@
 """Driving a run: choose the backend, evolve through the output times, record, checkpoint.
 
-The driver knows nothing about the physics of a backend: a backend offers ``evolve(times)``
-(a generator yielding after each output time), ``observables()``, ``save_state()`` and
-``load_state()``.
+The driver knows nothing about the physics of a backend: it uses what the contract of
+qst_mps/backend.py declares (``evolve``, ``measure``, ``checkpoint``, ``restore``).
 """
 
 from __future__ import annotations
@@ -16,6 +15,7 @@ import numpy as np
 
 from . import observables
 from . import results as result_files
+from .backend import Backend
 from .config import resolve
 from .errors import ConfigError
 from .forecast import Forecast
@@ -77,8 +77,9 @@ def check_state(problem: Problem) -> None:
         )
 
 
-def make_backend(spec: RunSpec):
-    """Build the backend for a resolved configuration (after :func:`choose_backend`)."""
+def make_backend(spec: RunSpec, options: dict | None = None) -> Backend:
+    """Build the backend for a resolved configuration (after :func:`choose_backend`), with
+    ``options`` for its constructor (the mps backend's integrator and ring policies)."""
     problem = build_problem(spec)
     name, _ = choose_backend(spec, problem)
     check_state(problem)
@@ -87,10 +88,10 @@ def make_backend(spec: RunSpec):
     if name == "exact":
         from .exact.backend import ExactBackend
 
-        return ExactBackend(problem, optional=optional)
+        return ExactBackend(problem, optional=optional, **(options or {}))
     from .mps.backend import MPSBackend
 
-    return MPSBackend(problem, spec.evolution, optional=optional)
+    return MPSBackend(problem, spec.evolution, optional=optional, **(options or {}))
 
 
 def run_configuration(config=None, path=None, *, overrides=(), force=False, progress=True,
@@ -140,14 +141,17 @@ def run_configuration(config=None, path=None, *, overrides=(), force=False, prog
 
 
 def simulate(config: RunSpec | Mapping, path: str | Path | None = None, progress: bool = False,
-             resume: bool = False, notes: list | None = None) -> result_files.Results | dict:
+             resume: bool = False, notes: list | None = None,
+             backend_options: dict | None = None) -> result_files.Results | dict:
     """Run (or, with ``resume``, continue) the simulation of a configuration: a
     :class:`~qst_mps.spec.RunSpec`, or a dict of sections, which is resolved first.
 
     Without ``path`` nothing is written and the observables are returned as a dict. With a path,
     the result file is written at the start, at every checkpoint and at the end, under its lock
     (one writer per output, qst_mps/safeguards/lock.py). ``notes`` gets what the user should know
-    (such as a stale lock taken over).
+    (such as a stale lock taken over). ``backend_options`` go to the backend's constructor
+    (:class:`~qst_mps.mps.backend.MPSBackend`: ``integrator``, ``start_where_empty``,
+    ``move_cut``, ``closing_gate``).
 
     Raises
     ------
@@ -159,24 +163,24 @@ def simulate(config: RunSpec | Mapping, path: str | Path | None = None, progress
     """
     spec = resolve(config)
     if path is None:
-        return _simulate(spec, None, progress, resume, lambda: None)
+        return _simulate(spec, None, progress, resume, lambda: None, backend_options)
     with exclusive(path, notes) as refresh:
-        return _simulate(spec, path, progress, resume, refresh)
+        return _simulate(spec, path, progress, resume, refresh, backend_options)
 
 
-def _simulate(spec: RunSpec, path, progress, resume, refresh):
+def _simulate(spec: RunSpec, path, progress, resume, refresh, backend_options):
     started = clock.perf_counter()
     if resume:
         saved = result_files.load(path, checkpoint=True)
         # "auto" chose by this machine's memory when the run started; a resume elsewhere must
         # continue on that backend, whose checkpoint it is
         spec = spec.updated(evolution={"backend": saved.backend})
-    backend = make_backend(spec)
+    backend = make_backend(spec, backend_options)
     problem = backend.problem
     all_times = problem.times
     records, done, elapsed_before = [], [], 0.0
     if resume:
-        backend.load_state(saved["checkpoint"]["backend"])
+        backend.restore(saved["checkpoint"]["backend"])
         keep = saved["time"] <= backend.time + 1e-9
         done = list(saved["time"][keep])
         saved = observables.upgrade_legacy(saved, problem)
@@ -190,7 +194,7 @@ def _simulate(spec: RunSpec, path, progress, resume, refresh):
 
     def measure(t):
         heavy = bool(heavy_times[np.argmin(np.abs(all_times - t))])
-        record = backend.observables(heavy=heavy)
+        record = backend.measure(heavy=heavy)
         if not heavy:
             record = observables.leave_out_heavy(record)
         record[ELAPSED] = elapsed_before + clock.perf_counter() - started
@@ -208,7 +212,7 @@ def _simulate(spec: RunSpec, path, progress, resume, refresh):
         if path is not None:
             result_files.write(
                 path, observables.assemble(records, done, problem), spec, backend.name, status,
-                checkpoint={"backend": backend.save_state()},
+                checkpoint={"backend": backend.checkpoint()},
                 extra_attrs={**backend.info, "t_final": all_times[-1],
                              "wall_time": clock.perf_counter() - started},
             )

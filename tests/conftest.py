@@ -51,13 +51,13 @@ def exact_backend(config):
     return ExactBackend(build(config), optional=config["output"]["observables"])
 
 
-def mps_backend(config, integrator=None):
-    """The mps backend of a resolved configuration."""
+def mps_backend(config, integrator=None, **options):
+    """The mps backend of a resolved configuration, with the constructor's ``options``."""
     from qst_mps.mps.backend import MPSBackend
     from qst_mps.problem import build
 
     return MPSBackend(build(config), config["evolution"], integrator,
-                      optional=config["output"]["observables"])
+                      optional=config["output"]["observables"], **options)
 
 
 def assert_same_run(resumed, direct, tolerance):

@@ -102,3 +102,27 @@ def test_importing_the_package_is_cheap_and_changes_nothing():
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+def test_both_backends_conform_to_the_backend_contract(small_config):
+    """The exact and the mps backend offer what qst_mps/backend.py declares, with the same
+    signatures, and the driver builds them (simulation.make_backend)."""
+    import inspect
+
+    from qst_mps.backend import Backend
+    from qst_mps.exact.backend import ExactBackend
+    from qst_mps.mps.backend import MPSBackend
+    from qst_mps.simulation import make_backend
+
+    def parameters(method):  # names, kinds and defaults: what a caller relies on
+        return [(p.name, p.kind, p.default)
+                for p in inspect.signature(method).parameters.values()]
+
+    for cls in (ExactBackend, MPSBackend):
+        for name in ("evolve", "measure", "checkpoint", "restore"):
+            assert parameters(getattr(cls, name)) == parameters(getattr(Backend, name)), (
+                cls.__name__, name)
+    for backend in ("exact", "mps"):
+        built = make_backend(small_config("singlet", evolution={"backend": backend}))
+        assert isinstance(built, Backend) and built.name == backend and built.time == 0.0
+        assert isinstance(built.info, dict) and isinstance(built.cost_grows, bool)

@@ -145,7 +145,7 @@ def test_a_product_of_local_spins_is_not_entangled(local, backend):
     config = config.updated(output={"observables": ["magnet_entropy", "local_concurrence",
                                                     "local_mutual_information"]})
     backend = exact_backend(config) if backend == "exact" else mps_backend(config)
-    values = backend.observables()
+    values = backend.measure()
     for key in config["output"]["observables"]:
         assert np.max(np.abs(values[key])) < 1e-8, key
 
@@ -158,7 +158,7 @@ def test_singlet_pairs_are_maximally_entangled(backend):
                    state={"local": "pairs", "local_pair": "singlet"})
     config = config.updated(output={"observables": ["magnet_entropy", "local_concurrence",
                                                     "local_mutual_information"]})
-    values = (exact_backend(config) if backend == "exact" else mps_backend(config)).observables()
+    values = (exact_backend(config) if backend == "exact" else mps_backend(config)).measure()
     assert np.allclose(values["local_concurrence"], [1, 0, 1], atol=1e-8)
     info = values["local_mutual_information"]
     assert abs(info[0, 1] - 2 * np.log(2)) < 1e-8 and abs(info[2, 3] - 2 * np.log(2)) < 1e-8

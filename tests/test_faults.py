@@ -239,7 +239,7 @@ def test_numbers_that_go_bad_stop_the_run_and_keep_the_last_good_checkpoint(
     from 6 fs on."""
     from qst_mps.exact.backend import ExactBackend
 
-    measured = ExactBackend.observables
+    measured = ExactBackend.measure
 
     def faulty(self, heavy=True):
         values = measured(self, heavy)
@@ -250,7 +250,7 @@ def test_numbers_that_go_bad_stop_the_run_and_keep_the_last_good_checkpoint(
                 values["norm"] = values["norm"] + 1e-5
         return values
 
-    monkeypatch.setattr(ExactBackend, "observables", faulty)
+    monkeypatch.setattr(ExactBackend, "measure", faulty)
     path = tmp_path / "run.h5"
     code = main(["run", *SMALL, "--set", "evolution.t_max=10.0", "--set",
                  "output.checkpoint_every=2.0", "-o", str(path)])

@@ -32,16 +32,17 @@ def tiny(pair, boundary="periodic", t_max=2.5, backend="mps", **model):
 @pytest.mark.parametrize("boundary", ["periodic", "open"])
 @pytest.mark.parametrize("pair", PAIRS)
 def test_initial_mps_equals_the_exact_state(pair, boundary):
-    ours, exact = mps_backend(tiny(pair, boundary)).observables(), exact_backend(
-        tiny(pair, boundary)).observables()
+    ours, exact = mps_backend(tiny(pair, boundary)).measure(), exact_backend(
+        tiny(pair, boundary)).measure()
     for key, value in exact.items():
         assert np.max(np.abs(np.asarray(ours[key]) - value)) < 1e-12, key
     assert ours["chi_max_bond"] <= 8
 
 
-def compare(config, tolerance=1e-4, path=None):
-    exact_config = dict(config, evolution=dict(config["evolution"], backend="exact"))
-    mps, exact = simulate(config, path), simulate(exact_config)
+def compare(config, tolerance=1e-4, path=None, **options):
+    """mps (with the backend's constructor ``options``) against exact at every output time."""
+    exact_config = config.updated(evolution={"backend": "exact"})
+    mps, exact = simulate(config, path, backend_options=options), simulate(exact_config)
     # triplet_plus is stationary in spin, and sd_terms = zz conserves the electrons' S_z
     assert (exact["delta_sigma_z"][-1] > 1e-3 or config["state"]["pair"] == "triplet_plus"
             or config["model"]["sd_terms"] == "zz")
@@ -158,7 +159,6 @@ def test_total_s_z_is_conserved_when_the_mps_is_truncated(boundary):
 def test_sweeping_only_the_entangled_window_follows_exact(monkeypatch, integrator):
     """A 40-site open chain with the packets and spins in its left half: TEBD or TDVP updates
     a window (bond dimension > 1 plus a margin) and still follows the exact backend."""
-    monkeypatch.setattr(MPSBackend, "default_integrator", integrator)
     config = resolve({
         "model": {"N": 40, "L": 2, "n_first": 12, "J_sd": 1.0, "boundary": "open"},
         "state": {"pair": "triplet_minus", "sigma_d": 1.5, "x2": 7.0, "d": 4.0},
@@ -168,7 +168,7 @@ def test_sweeping_only_the_entangled_window_follows_exact(monkeypatch, integrato
     measured = MPSBackend.window
     monkeypatch.setattr(MPSBackend, "window",
                         lambda self, span: windows.append(measured(self, span)) or windows[-1])
-    compare(config)
+    compare(config, integrator=integrator)
     assert max(last for _, last in windows[1:]) < 39
 
 
@@ -254,11 +254,11 @@ def test_a_measurement_after_a_window_contracts_only_the_window(monkeypatch, sta
         if keep_stale:
             monkeypatch.setattr(environments, "forget", lambda env, first, last: None)
         backend = mps_backend(config)
-        backend.observables()
+        backend.measure()
         largest = 0.0
         for _ in backend.evolve([0.5, 1.0, 1.5, 2.0]):
             try:
-                ours = backend.observables()
+                ours = backend.measure()
             except ValueError:  # a stale environment whose bond no longer fits
                 return np.inf
             fresh = Measurement(backend.model, backend.problem).measure(backend.psi)
@@ -292,3 +292,20 @@ def test_a_tolerance_picks_a_step_whose_error_the_result_file_estimates(tmp_path
     assert exact["delta_sigma_z"].max() > 0.05  # the electrons did reach the spins
     assert error < 1e-3
     assert estimate / 10 < error < estimate * 10
+
+
+@pytest.mark.parametrize("rate, span", [(0.0, 0.5), (0.5, 0.5), (1.0, 5.0), (3.0, 10.0)])
+def test_the_window_margin_bounds_the_amplitude_that_hops_past_it(rate, span):
+    """window.margin: the fewest sites m >= 10 with (r τ/ħ)^m / m! < 1e-10, checked against
+    the bound computed directly with math.factorial."""
+    import math
+
+    from qst_mps.constants import HBAR
+    from qst_mps.mps.window import LEAK, MIN_MARGIN, margin
+
+    def leak(m):
+        return (rate * span / HBAR) ** m / math.factorial(m)
+
+    m = margin(rate, span)
+    assert m >= MIN_MARGIN and leak(m) < LEAK
+    assert m == MIN_MARGIN or leak(m - 1) >= LEAK

@@ -104,7 +104,7 @@ def test_every_initial_state_is_exact_as_an_mps_on_the_ring(case):
     a ring, where the MPS may start elsewhere (test_mps_follows_exact checks the open chain)."""
     model, state = CASES[case]
     config = tiny(model, state, "periodic")
-    ours, exact = mps_backend(config).observables(), exact_backend(config).observables()
+    ours, exact = mps_backend(config).measure(), exact_backend(config).measure()
     for key, value in exact.items():
         assert np.max(np.abs(np.asarray(ours[key]) - value)) < 1e-8, (state, key)
 
@@ -169,5 +169,5 @@ def test_the_peer_current_pulse_has_the_energy_of_the_peers_log():
 
     preset = load_toml(Path(__file__).parents[1] / "models" / "current_pulse.toml")
     config = resolve(preset)
-    energy = mps_backend(config).observables()["energy"]
+    energy = mps_backend(config).measure()["energy"]
     assert abs(energy - (-6.1436467)) < 1e-7  # the log prints 8 digits

@@ -123,12 +123,11 @@ def test_the_hop_across_the_ends_of_the_mps_as_a_gate_follows_the_exact_ring(mon
     even layer (the pair sits on it): every observable, the current across that bond
     included, follows the exact ring over 0–1 fs. (Leaving the gate out, or flipping its
     sign, gives errors of order 1e-1 here; the gate once per step, in its middle, 1e-3.)"""
-    monkeypatch.setattr(MPSBackend, "_start_where_empty", lambda self, span: False)
-    monkeypatch.setattr(MPSBackend, "_move_cut", lambda self, step: None)  # the cut stays
+    at_zero = {"start_where_empty": False, "move_cut": False}  # and the cut stays there
     config = small_ring(24, 1.0, dt=0.25)
-    backend = mps_backend(config)
+    backend = mps_backend(config, **at_zero)
     assert (backend.integrator, backend.closing, backend.model.offset) == ("tebd", True, 0)
-    assert_follows_exact(simulate(config), config)
+    assert_follows_exact(simulate(config, backend_options=at_zero), config)
 
 
 def test_rotating_an_entangled_mps_keeps_the_state(monkeypatch):
@@ -136,8 +135,7 @@ def test_rotating_an_entangled_mps_keeps_the_state(monkeypatch):
     (ring.rotate_mps), the pair across the cut: the same density site by site and the same
     energy (the model built for the new start), and the state itself back to 1e-12 after
     moving them back."""
-    monkeypatch.setattr(MPSBackend, "_start_where_empty", lambda self, span: False)
-    backend = mps_backend(small_ring(24, 1.0))
+    backend = mps_backend(small_ring(24, 1.0), start_where_empty=False)
     psi, chain = backend.psi, backend.model
     assert max(psi.chi) > 1 and density(psi, chain)[[0, -1]].sum() > 0.1
     exact = {"chi_max": 1000, "svd_min": 1e-14}
@@ -168,10 +166,9 @@ def test_the_closed_ring_moves_its_cut_to_where_it_is_emptiest(monkeypatch, tmp_
     import qst_mps
     from qst_mps.cli import main
 
-    monkeypatch.setattr(MPSBackend, "_start_where_empty", lambda self, span: False)
     config = small_ring(24, 0.5, dt=0.25)
     path = tmp_path / "moved.h5"
-    simulate(config, path)
+    simulate(config, path, backend_options={"start_where_empty": False})
     saved = qst_mps.load(path, checkpoint=True)["checkpoint"]["backend"]
     assert saved["closing"] and saved["offset"] != 0
     assert main(["resume", str(path), "--set", "evolution.t_max=1.0", "-q"]) == 0

@@ -55,7 +55,7 @@ def test_two_processes_give_the_same_tensors_as_one(small_windows):
                               two.psi.get_B(j, None).to_ndarray()), j
     assert one.psi.chi == two.psi.chi and max(one.psi.chi) > 4  # entangled, not a product
     assert two.truncation_error == pytest.approx(one.truncation_error, rel=1e-12, abs=1e-30)
-    a, b = one.observables(), two.observables()
+    a, b = one.measure(), two.measure()
     for name in ("S_loc", "sigma_el", "density", "energy", "electron_up_probabilities"):
         assert np.array_equal(a[name], b[name]), name
 

@@ -103,7 +103,7 @@ class ExactBackend:
                     self._cached = (self.psi, {k: v[i] for k, v in table.items()})
                     yield self.time
 
-    def observables(self, heavy: bool = True) -> dict:
+    def measure(self, heavy: bool = True) -> dict:
         """The measured observables (qst_mps/observables.py) of the current state; all of
         them, also without ``heavy`` (they are computed for whole windows of output times)."""
         state, values = self._cached
@@ -114,13 +114,13 @@ class ExactBackend:
         return dict(values)
 
     # checkpoints -----------------------------------------------------------------------------
-    def save_state(self) -> dict:
+    def checkpoint(self) -> dict:
         """Arrays that, with the configuration, continue this run exactly (the components'
         vectors one after the other)."""
         return {"psi": np.concatenate(self.psi), "time": self.time}
 
-    def load_state(self, saved: dict) -> None:
-        """Continue from :meth:`save_state` output."""
+    def restore(self, saved: dict) -> None:
+        """Continue from :meth:`checkpoint` output."""
         psi = np.asarray(saved["psi"], dtype=complex)
         if psi.shape != (self.dim,):
             raise ValueError("checkpoint does not match this state's sectors")

@@ -85,17 +85,16 @@ def use_stock_tdvp() -> None:
 
 def one(variant: str, pair: str, t_max: float) -> dict:
     """Run one variant in this process; return its wall time, memory and curves."""
-    from qst_mps.mps.backend import MPSBackend
     from qst_mps.simulation import simulate
 
     if variant in ("plain", "baseline"):
         use_stock_tdvp()
-    if variant == "tdvp":
-        MPSBackend.default_integrator = "tdvp"
+    options = {"integrator": "tdvp"} if variant == "tdvp" else {}
     start = time.perf_counter()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        out = simulate(configuration(variant, pair, t_max), progress=True)
+        out = simulate(configuration(variant, pair, t_max), progress=True,
+                       backend_options=options)
     keep = SHARED + ["S_z_total", "chi_max_bond", "density", "time"]
     return {
         "variant": variant, "wall_s": time.perf_counter() - start, "t_max": t_max,

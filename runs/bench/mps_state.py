@@ -73,7 +73,7 @@ def saved_backend(path: str, conserve: bool = True, processes: int | None = None
 
     saved = results.load(path, checkpoint=True)
     backend = MPSBackend(build(saved.config), saved.config["evolution"])
-    backend.load_state(saved["checkpoint"]["backend"])
+    backend.restore(saved["checkpoint"]["backend"])
     if processes is not None:
         backend.evolution = {**backend.evolution, "processes": processes}
     if not conserve:
@@ -146,7 +146,7 @@ def timed_interval(backend, dt_out: float, heavy: bool) -> tuple[float, float]:
     start = time.perf_counter()
     next(backend.evolve([backend.time + dt_out]))
     middle = time.perf_counter()
-    backend.observables(heavy=heavy)
+    backend.measure(heavy=heavy)
     return middle - start, time.perf_counter() - middle
 
 

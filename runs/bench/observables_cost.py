@@ -40,7 +40,7 @@ def one(t_max: float, observables: list[str]) -> dict:
     started = time.perf_counter()
     backend = make_backend(config)
     for _ in backend.evolve(list(config_times(config))):
-        backend.observables()
+        backend.measure()
     wall = time.perf_counter() - started
     costs = marginal_costs(backend, observables) if observables else {}
     return {"wall_s": wall, "chi": int(max(backend.psi.chi)), "measure_s": costs}
@@ -52,7 +52,7 @@ def marginal_costs(backend, observables: list[str]) -> dict:
     def measure(optional):
         backend.measurement.optional = optional
         start = time.perf_counter()
-        backend.observables()
+        backend.measure()
         return time.perf_counter() - start
 
     samples = {name: [] for name in ["none", *observables]}
@@ -76,7 +76,7 @@ def on_saved_state(path: str) -> None:
     config = resolve({**saved.config, "output": {**saved.config["output"],
                                                  "observables": OPTIONAL}})
     backend = make_backend(config)
-    backend.load_state(saved["checkpoint"]["backend"])
+    backend.restore(saved["checkpoint"]["backend"])
     costs = marginal_costs(backend, OPTIONAL)
     chi = backend.psi.chi
     print(f"{path}: t = {backend.time:g} fs, N = {config['model']['N']}, "
