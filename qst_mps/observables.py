@@ -109,8 +109,16 @@ def _pair_probabilities(data, problem) -> np.ndarray:
     return np.stack([singlet, up[:, 2], up[:, 1] - singlet, up[:, 0]], axis=1)
 
 
+def total_sz(electron_z, local_z, electron_scale: float):
+    """S_z of the electrons (spin-½ units) and the local spins together, conserved when H
+    conserves it: the reported electron spin ``electron_z`` (scaled by ``electron_scale``: 2
+    with the Pauli convention) over its scale, plus the local spins' ``local_z`` summed over
+    its last axis. The derived observable ``S_z_total``, and the health check's drift."""
+    return electron_z / electron_scale + np.sum(local_z, axis=-1)
+
+
 def _total_sz(data, problem) -> np.ndarray:
-    return data["sigma_z_el"] / problem.model.electron_scale + data["S_z_loc"].sum(axis=1)
+    return total_sz(data["sigma_z_el"], data["S_z_loc"], problem.model.electron_scale)
 
 
 REGISTRY: dict[str, Observable] = {o.name: o for o in [

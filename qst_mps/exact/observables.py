@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..constants import HBAR
+from ..problem.operators import current_factor, hop
 from ..problem.terms import Product, el, loc
 from .entanglement import ChainCuts, LocalDensityMatrix
 from .operators import matrix
@@ -80,11 +80,9 @@ class Measurement:
                         self._site_raise.append((a, b, ops))
         self._bonds = []  # per space: Σ_s c†_{x s} c_{x+1 s} for x = 0 … N−2
         if "current" in wanted:
-            self._current_factor = 2 * model.t_h / HBAR
+            self._current_factor = current_factor(model.t_h)
             for space in spaces:
-                self._bonds.append([matrix([Product(1.0, (el(f"Cd{s}", x), el(f"C{s}", x + 1)))
-                                            for s in ("u", "d")], space)
-                                    for x in range(self.N - 1)])
+                self._bonds.append([matrix(hop(x, x + 1), space) for x in range(self.N - 1)])
         self._rdm = (LocalDensityMatrix(problem, spaces, wanted)
                      if wanted & set(LOCAL_RDM) else None)
         self._cuts = ChainCuts(problem, spaces) if "entanglement_entropy" in wanted else None

@@ -12,7 +12,7 @@ import itertools
 import numpy as np
 import tenpy.linalg.np_conserved as npc
 
-from ..constants import HBAR
+from ..problem.operators import current_factor, hop
 from ..quantum_info import concurrence, mutual_information
 from .entanglement import magnet_entropy
 from .environments import CachedExpectations
@@ -147,16 +147,20 @@ class Measurement:
         if self._bond_currents is None:
             self._bond_currents = [self._hop(psi.sites, x) for x in range(self.N - 1)]
         values = psi.expectation_value(self._bond_currents, sites=list(range(self.N - 1)))
-        return 2 * self.problem.model.t_h / HBAR * np.imag(values)
+        return current_factor(self.problem.model.t_h) * np.imag(values)
 
     def _hop(self, sites, x: int):
-        """Σ_s (c†_{x s} JW_x) ⊗ c_{x+1 s} as a two-site operator (legs p0, p0*, p1, p1*)."""
+        """The products of ``hop(x, x + 1)`` (qst_mps/problem/operators.py), c†_{x s} c_{x+1 s},
+        as one two-site operator (legs p0, p0*, p1, p1*): (c†_{x s} JW_x) ⊗ c_{x+1 s}, TeNPy's
+        Jordan–Wigner convention, local to the bond."""
         total = None
-        for s in ("u", "d"):
-            first = sites[x].get_op(self.chain.op(f"Cd{s} JW", x))
-            second = sites[x + 1].get_op(self.chain.op(f"C{s}", x + 1))
-            term = npc.outer(first.replace_labels(["p", "p*"], ["p0", "p0*"]),
-                             second.replace_labels(["p", "p*"], ["p1", "p1*"]))
+        for product in hop(x, x + 1):
+            left, right = product.ops
+            first = sites[x].get_op(self.chain.op(f"{left.name} JW", x))
+            second = sites[x + 1].get_op(self.chain.op(right.name, x + 1))
+            term = product.coefficient * npc.outer(
+                first.replace_labels(["p", "p*"], ["p0", "p0*"]),
+                second.replace_labels(["p", "p*"], ["p1", "p1*"]))
             total = term if total is None else total + term
         return total
 

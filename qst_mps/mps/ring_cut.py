@@ -18,8 +18,8 @@ import warnings
 
 import numpy as np
 
-from ..constants import HBAR
 from ..problem.electrons import BoxGround
+from ..problem.operators import current_factor, hop
 from .ring import rotate_mps, shift_mps
 from .states import initial_mps
 from .tdvp import TDVP_DT_WARN
@@ -189,12 +189,13 @@ class RingCut:
 
     def _current_across_ends(self, psi) -> float:
         """The current from the MPS's last site to its first (the closed ring's bond between
-        them): (2 t_h/ħ) Im Σ_s ⟨c†_{L−1 s} c_{0 s}⟩, with TeNPy's Jordan–Wigner strings."""
+        them): (2 t_h/ħ) Im⟨hop(L−1, 0)⟩ (qst_mps/problem/operators.py), from ⟨hop(0, L−1)⟩,
+        its complex conjugate, with TeNPy's Jordan–Wigner strings."""
         L, op = psi.L, self.model.op
-        total = sum(psi.correlation_function(op(f"Cd{s}", 0), op(f"C{s}", L - 1),
-                                             sites1=[0], sites2=[L - 1])[0, 0]
-                    for s in ("u", "d"))  # ⟨c†_0 c_{L−1}⟩ = conj ⟨c†_{L−1} c_0⟩
-        return float(-2 * self.problem.model.t_h / HBAR * np.imag(total))
+        total = sum(product.coefficient * psi.correlation_function(
+            op(product.ops[0].name, 0), op(product.ops[1].name, L - 1),
+            sites1=[0], sites2=[L - 1])[0, 0] for product in hop(0, L - 1))
+        return float(-current_factor(self.problem.model.t_h) * np.imag(total))
 
     def _on_bonds(self, values, across_cut):
         """Values on the MPS's bonds (p, p + 1) as values on the bonds (x, x + 1), x = 0 … N − 2,

@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import NumericalFailure
-from ..observables import HEAVY
+from ..observables import HEAVY, total_sz
 
 THRESHOLDS = {
     "exact": {"norm": 1e-8, "S_z_total": 1e-8, "energy": 1e-6},
@@ -48,7 +48,7 @@ def check(record: dict, first: dict, backend: str, conserves_sz: bool, scale: fl
               "energy": abs(record["energy"] - first["energy"])} if heavy else {}
     if conserves_sz:
         def total(r):
-            return r["sigma_el"][2] / scale + np.sum(r["S_loc"][:, 2])
+            return total_sz(r["sigma_el"][2], r["S_loc"][:, 2], scale)
         drifts["S_z_total"] = abs(total(record) - total(first))
     discarded = float(record.get("truncation_error", 0.0))
     for name, drift in drifts.items():
