@@ -55,16 +55,53 @@ def run(config=None, path=None, *, overrides=(), force=False, progress=True):
     return load(written)
 
 
-def load_sweep(path, folder=None):
-    """Plateau values of a sweep file's points against its swept keys (see qst_mps.sweep)."""
-    from . import sweep
+def resume(path, overrides=(), *, progress=True):
+    """Continue an interrupted run, or extend a complete one, in its result file, as
+    ``qst-mps resume`` does; ``overrides`` may change only ``evolution.t_max``,
+    ``output.checkpoint_every`` and ``evolution.processes``. Returns what :func:`load` returns
+    (the file as it was when a complete run had nothing left to do)."""
+    from .simulation import resume as resume_file
 
-    return sweep.collect(sweep.load(path, folder))
+    resume_file(path, overrides, progress=progress)
+    return load(path)
+
+
+def compare(a, b):
+    """The largest difference of every observable two result files share, over the output
+    times they share, and the configuration keys they differ in, as ``qst-mps compare`` prints
+    them (a :class:`qst_mps.comparison.Comparison`)."""
+    from .comparison import compare as compare_files
+
+    return compare_files(a, b)
+
+
+def sweep(path, *, jobs=1, folder=None, overrides=(), progress=True):
+    """Run every point of a sweep file that is not complete yet (``jobs`` worker processes), as
+    ``qst-mps sweep`` does; returns the number of points by status ("complete", "running",
+    "failed", "pending")."""
+    from . import batch
+
+    return batch.run_local(batch.load(path, folder, list(overrides)), workers=jobs,
+                           progress=progress)
+
+
+def collect(path, folder=None, overrides=()):
+    """Plateau values of a sweep file's points against its swept keys (``qst-mps collect``; a
+    :class:`qst_mps.batch.SweepTable`)."""
+    from . import batch
+
+    return batch.collect(batch.load(path, folder, list(overrides)))
+
+
+def load_sweep(path, folder=None):
+    """The same as :func:`collect` (its name before it had one)."""
+    return collect(path, folder)
 
 
 #: Submodules reachable as attributes (``qst_mps.results.status(...)``), imported on first use.
-SUBMODULES = ("analysis", "cli", "config", "exact", "incoherent", "mps", "observables", "plot",
-              "problem", "quantum_info", "results", "safeguards", "simulation", "sweep")
+SUBMODULES = ("analysis", "backend", "batch", "cli", "comparison", "config", "constants", "errors",
+              "exact", "incoherent", "mps", "observables", "plot", "problem", "quantum_info",
+              "results", "safeguards", "simulation", "spec")
 
 
 def __getattr__(name):
@@ -75,4 +112,4 @@ def __getattr__(name):
     raise AttributeError(f"module 'qst_mps' has no attribute {name!r}")
 
 
-__all__ = ["__version__", "load", "load_sweep", "run"]
+__all__ = ["__version__", "collect", "compare", "load", "load_sweep", "resume", "run", "sweep"]

@@ -8,13 +8,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .config import apply_overrides, differences, load_toml, parse_override, resolve
+from .config import RESUMABLE_KEYS, apply_overrides, load_toml, resolve
 from .errors import BadInput, ConfigError, Interrupted, NumericalFailure
 from .safeguards.signals import INTERRUPTED, Stop, raising
-
-# what a resume may change: how far the run goes, how often it checkpoints, and how many
-# processes do the TEBD arithmetic (the same state bit for bit; docs/performance.md)
-RESUMABLE_KEYS = {"evolution.t_max", "output.checkpoint_every", "evolution.processes"}
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -32,7 +28,7 @@ def _parser() -> argparse.ArgumentParser:
     resume = sub.add_parser("resume", help="continue an interrupted run, or extend t_max")
     resume.add_argument("result", help="result file of the run")
     resume.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                        help="only evolution.t_max and output.checkpoint_every may change")
+                        help="only " + ", ".join(RESUMABLE_KEYS) + " may change")
     resume.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     sweep = sub.add_parser("sweep", help="run a parameter sweep, locally or as a SLURM job array")
     sweep.add_argument("sweep", help="sweep file: a configuration plus a [sweep] table")
@@ -107,96 +103,54 @@ def _run(args) -> int:
 
 
 def _resume(args) -> int:
-    from . import results
-    from .problem.geometry import final_time
-    from .simulation import simulate
+    from .simulation import resume
 
-    path = Path(args.result)
-    if not path.exists():
-        raise ConfigError("result", f"{path} does not exist")
-    for text in args.set:
-        key = text.split("=", 1)[0].strip()
-        if key not in RESUMABLE_KEYS:
-            raise ConfigError(key, "cannot change on resume; allowed: "
-                                   + ", ".join(sorted(RESUMABLE_KEYS)))
-    saved, what = results.recover(path)
-    if what:
-        _note(what)
-    config = resolve(apply_overrides(saved.config, args.set)).updated(output={"path": str(path)})
-    reached = float(saved["time"][-1])
-    asked = any(parse_override(text)[:2] == ("evolution", "t_max") for text in args.set)
-    if final_time(config) < reached - 1e-9 and (asked or saved.status != "complete"):
-        raise ConfigError("evolution.t_max", f"the run already reached {reached:g} fs; a resume "
-                                             "can extend a run, not shorten it")
-    if saved.status == "complete" and final_time(config) <= reached + 1e-9:
-        # also a complete file whose t_max = "auto" now resolves to less than it ran
-        _note(f"{path} is already complete at {reached:g} fs; nothing to do (raise "
-              "evolution.t_max to extend it)")
-        return 0
-    notes = []
-    out = simulate(config, path, progress=not args.quiet, resume=True, notes=notes)
-    for text in notes:
-        _note(text)
-    print(_summary(out, saved.backend, "the backend the run started on", path))
+    out, backend = resume(args.result, args.set, progress=not args.quiet, note=_note)
+    if out is not None:
+        print(_summary(out, backend, "the backend the run started on", Path(args.result)))
     return 0
 
 
 def _sweep(args) -> int:
-    from . import sweep as sweeps
+    from . import batch
 
-    sweep = sweeps.load(args.sweep, args.folder, args.set)
+    sweep = batch.load(args.sweep, args.folder, args.set)
     for text in sweep.notes:
         _note(text)
     if args.status:
-        tally = sweeps.counts(sweep)
+        tally = batch.counts(sweep)
         print(", ".join(f"{n} {status}" for status, n in tally.items()))
         for i in range(len(sweep.configs)):
-            if sweep.status(i) == "failed":
-                print(f"failed: {sweep.path(i).with_suffix('.failed')}")
+            failure = sweep.failure(i)
+            if failure:
+                print(f"failed: {sweep.path(i)}: {failure}")
         return 0
     if args.task is not None:
         if not 0 <= args.task < len(sweep.configs):
             raise ConfigError("task", f"must lie in 0 … {len(sweep.configs) - 1}")
-        status = sweeps.run_point(sweep, args.task)
+        status = batch.run_point(sweep, args.task)
         print(f"point {args.task}: {status} ({sweep.path(args.task)})")
         return 0 if status == "complete" else 1
     if args.slurm:
-        import shutil
-        import subprocess
-
-        sweep.folder.mkdir(parents=True, exist_ok=True)
-        (sweep.folder / "slurm").mkdir(exist_ok=True)
-        texts = sweeps.slurm_scripts(sweep, args.time, args.mem, max_size=args.max_array_size)
-        scripts = []
-        for k, text in enumerate(texts):
-            script = sweep.folder / ("sweep.sbatch" if len(texts) == 1 else f"sweep.{k}.sbatch")
-            script.write_text(text)
-            scripts.append(script)
+        scripts, answers, status = batch.submit(sweep, args.time, args.mem,
+                                                args.max_array_size, args.dry_run)
         print(f"{len(sweep.configs)} points; {len(scripts)} job array script"
               f"{'s' if len(scripts) > 1 else ''}: {', '.join(str(s) for s in scripts)}")
-        sized = [line.split(maxsplit=1)[1] for line in texts[0].splitlines()
+        sized = [line.split(maxsplit=1)[1] for line in scripts[0].read_text().splitlines()
                  if line.startswith(("#SBATCH --time", "#SBATCH --mem", "# --time"))]
         print("per point: " + ", ".join(sized))
-        if args.dry_run:
-            return 0
-        if shutil.which("sbatch") is None:
-            raise ConfigError("--slurm", "sbatch not found on this machine (use --dry-run)")
-        status = 0
-        for script in scripts:
-            done = subprocess.run(["sbatch", str(script)], capture_output=True, text=True)
-            print(done.stdout.strip() or done.stderr.strip())
-            status = status or done.returncode
+        for answer in answers:
+            print(answer)
         return status
-    tally = sweeps.run_local(sweep, workers=args.jobs, progress=not args.quiet)
+    tally = batch.run_local(sweep, workers=args.jobs, progress=not args.quiet)
     print(", ".join(f"{n} {status}" for status, n in tally.items()) + f" ({sweep.folder})")
     return 0 if tally["failed"] == 0 else 1
 
 
 def _collect(args) -> int:
-    from . import sweep as sweeps
+    from . import batch
 
-    sweep = sweeps.load(args.sweep, args.folder, args.set)
-    table = sweeps.collect(sweep)
+    table = batch.collect(batch.load(args.sweep, args.folder, args.set))
     keys = list(table.axes)
     print(" ".join(f"{k:>16s}" for k in keys) + f" {'Δσ_z plateau':>14s} {'t_final':>8s}")
     for position in np.ndindex(*table.values["delta_sigma_z"].shape):
@@ -226,33 +180,18 @@ def _plot(args) -> int:
 
 
 def _compare(args) -> int:
-    from . import results
-    from .simulation import ELAPSED
+    from .comparison import compare
 
-    a, b = results.load(args.a), results.load(args.b)
-    stored_a, stored_b = a.config.as_dict(), b.config.as_dict()
-    for key in differences(stored_a, stored_b):
-        section, name = key.split(".")
-        _note(f"the runs differ in {key}: {stored_a[section].get(name)!r} against "
-              f"{stored_b.get(section, {}).get(name)!r}")
-    # the output times the two runs share (a partial run against a complete one, or other grids)
-    shared_a = np.nonzero(np.isclose(a["time"][:, None], b["time"][None, :], rtol=0,
-                                     atol=1e-9).any(axis=1))[0]
-    if not len(shared_a):
-        raise ConfigError("time", "the two runs share no output time")
-    shared_b = np.array([np.argmin(np.abs(b["time"] - a["time"][i])) for i in shared_a])
-    if len(shared_a) < max(len(a["time"]), len(b["time"])):
-        _note(f"comparing the {len(shared_a)} output times the runs share "
-              f"({a['time'][shared_a[0]]:g} … {a['time'][shared_a[-1]]:g} fs)")
+    found = compare(args.a, args.b)
+    for key, (in_a, in_b) in found.changed.items():
+        _note(f"the runs differ in {key}: {in_a!r} against {in_b!r}")
+    if len(found.times) < max(found.recorded):
+        _note(f"comparing the {len(found.times)} output times the runs share "
+              f"({found.times[0]:g} … {found.times[-1]:g} fs)")
     print(f"{'observable':28s} max |A − B|")
-    for key in sorted(set(a) & set(b)):
-        if key in ("time", ELAPSED):
-            continue
-        x, y = a[key][shared_a], b[key][shared_b]
-        if x.shape == y.shape:
-            both = np.isfinite(x) & np.isfinite(y)  # the heavy ones: NaN off output.dt_heavy
-            print(f"{key:28s} {np.abs(x - y)[both].max():.3e}" if both.any()
-                  else f"{key:28s} (no shared time records it in both)")
+    for key, value in found.largest.items():
+        print(f"{key:28s} {value:.3e}" if value is not None
+              else f"{key:28s} (no shared time records it in both)")
     return 0
 
 

@@ -16,7 +16,7 @@ import numpy as np
 from . import observables
 from . import results as result_files
 from .backend import Backend
-from .config import resolve
+from .config import RESUMABLE_KEYS, resolve
 from .errors import ConfigError
 from .forecast import Forecast
 from .problem import Problem
@@ -138,6 +138,57 @@ def run_configuration(config=None, path=None, *, overrides=(), force=False, prog
     for text in notes:
         tell(text)
     return out, spec, path, chosen
+
+
+def resume(path, overrides=(), *, progress: bool = True, note=None):
+    """Continue the interrupted run in the result file ``path``, or extend a complete one (a
+    larger ``evolution.t_max`` among the ``overrides``), in the same file and on the backend it
+    started on. Returns (its results, the backend), or (None, backend) when a complete run has
+    nothing left to do.
+
+    ``note`` (a callable taking a str) gets what the user should know: a damaged file set aside
+    for its previous version, a stale lock taken over, a run already complete.
+
+    Raises
+    ------
+    BadInput
+        No such file, a damaged one with nothing earlier to continue from, a key a resume may
+        not change (only :data:`RESUMABLE_KEYS`), or a t_max the run has already passed.
+    """
+    import warnings
+
+    from .config import apply_overrides, parse_override
+    from .problem.geometry import final_time
+
+    tell = note or (lambda text: warnings.warn(text, stacklevel=3))
+    path = Path(path)
+    if not path.exists():
+        raise ConfigError("result", f"{path} does not exist")
+    for text in overrides:
+        key = text.split("=", 1)[0].strip()
+        if key not in RESUMABLE_KEYS:
+            raise ConfigError(key, "cannot change on resume; allowed: "
+                                   + ", ".join(sorted(RESUMABLE_KEYS)))
+    saved, what = result_files.recover(path)
+    if what:
+        tell(what)
+    spec = resolve(apply_overrides(saved.config, list(overrides))).updated(
+        output={"path": str(path)})
+    reached = float(saved["time"][-1])
+    asked = any(parse_override(text)[:2] == ("evolution", "t_max") for text in overrides)
+    if final_time(spec) < reached - 1e-9 and (asked or saved.status != "complete"):
+        raise ConfigError("evolution.t_max", f"the run already reached {reached:g} fs; a resume "
+                                             "can extend a run, not shorten it")
+    if saved.status == "complete" and final_time(spec) <= reached + 1e-9:
+        # also a complete file whose t_max = "auto" now resolves to less than it ran
+        tell(f"{path} is already complete at {reached:g} fs; nothing to do (raise "
+             "evolution.t_max to extend it)")
+        return None, saved.backend
+    notes = []
+    out = simulate(spec, path, progress=progress, resume=True, notes=notes)
+    for text in notes:
+        tell(text)
+    return out, saved.backend
 
 
 def simulate(config: RunSpec | Mapping, path: str | Path | None = None, progress: bool = False,

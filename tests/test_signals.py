@@ -114,7 +114,7 @@ def test_sigterm_stops_a_parallel_sweep(tmp_path):
     """SIGTERM to `qst-mps sweep -j 2` once its two workers have started their points: both
     checkpoint, the third point is never started, the sweep exits with 75, and running it again
     completes every point."""
-    from qst_mps import sweep as sweeps
+    from qst_mps import batch as sweeps
 
     path = tmp_path / "s.toml"
     path.write_text("[model]\nN = 120\nL = 3\n[state]\nsigma_d = 3.0\nd = 15.0\n"

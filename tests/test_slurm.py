@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from conftest import SWEEP_BASE
 
-from qst_mps import sweep as sweeps
+from qst_mps import batch as sweeps
 from qst_mps.cli import main
 
 pytestmark = pytest.mark.slurm

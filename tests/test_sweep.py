@@ -8,7 +8,7 @@ import pytest
 from conftest import SWEEP_BASE
 
 import qst_mps
-from qst_mps import sweep as sweeps
+from qst_mps import batch as sweeps
 from qst_mps.cli import main
 from qst_mps.config import ConfigError
 

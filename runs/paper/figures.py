@@ -24,9 +24,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+from qst_mps import batch as sweeps  # noqa: E402
 from qst_mps import load  # noqa: E402
 from qst_mps import plot as qplot  # noqa: E402
-from qst_mps import sweep as sweeps  # noqa: E402
 from qst_mps.analysis import fit_theta, incoherent_transfer  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
