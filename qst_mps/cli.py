@@ -66,6 +66,19 @@ def _parser() -> argparse.ArgumentParser:
     compare = sub.add_parser("compare", help="max differences of the observables of two runs")
     compare.add_argument("a")
     compare.add_argument("b")
+    converge = sub.add_parser(
+        "converge", help="error estimates of mps runs of one problem at several chi_max",
+        description="The error of each run from its step to the run at the next smaller "
+                    "chi_max, and from the line through the two runs of least discarded weight "
+                    "taken to zero weight (docs/usage.md: 'The error of a run at the chi_max "
+                    "cap').")
+    converge.add_argument("runs", nargs="+", help="mps result files at two chi_max or more")
+    converge.add_argument("--exact", help="an exact result file of the same problem: the actual "
+                                          "errors beside the estimates")
+    converge.add_argument("--observable", default="delta_sigma_z",
+                          help="a result name with a time axis (default: %(default)s); for one "
+                               "with components the largest over them")
+    converge.add_argument("--plot", help="also draw the estimates against time into this file")
     show = sub.add_parser("config", help="print the resolved configuration (TOML) or its reference")
     show.add_argument("config", nargs="?", help="configuration file (TOML)")
     show.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
@@ -195,6 +208,43 @@ def _compare(args) -> int:
     return 0
 
 
+def _converge(args) -> int:
+    from .convergence import converge
+
+    found = converge(args.runs, args.exact, args.observable)
+    n, exact = len(found.time), found.actual is not None
+    scalar = found.values.shape[2] == 1
+    print(f"{found.name}, {len(found.runs)} runs, 0–{found.time[-1]:g} fs; the largest over the "
+          "output times" + ("" if scalar else " and the components") + ":")
+    print("| run | chi_max | wall s | ε at the end | value at the end | chi step | step ratio "
+          "| ε line |" + (" against exact |" if exact else ""))
+    print("|---|---|---|---|---|---|---|---|" + ("---|" if exact else ""))
+    largest = np.array([np.nan] + [np.nanmax(step) for step in found.steps[1:]])
+    for i, (r, path) in enumerate(zip(found.runs, found.paths, strict=True)):
+        ratio = f"{largest[i] / largest[i - 1]:.2f}" if i > 1 else ""
+        wall = r["elapsed_wall_time"][n - 1] if "elapsed_wall_time" in r else np.nan
+        row = (f"| {Path(path).name} | {r.config.evolution.chi_max} | {wall:.0f} | "
+               f"{found.weights[i, -1, 0]:.1e} | "
+               f"{f'{found.values[i, -1, 0]:.5f}' if scalar else ''} | "
+               f"{'' if i == 0 else f'{largest[i]:.1e}'} | {ratio} | "
+               f"{np.nanmax(found.on_line[i]):.1e} |")
+        print(row + (f" {np.nanmax(found.actual[i]):.1e} |" if exact else ""))
+    end = f"{found.extrapolated[-1, 0]:.5f}" if scalar else ""
+    row = f"| extrapolated to ε = 0 | | | | {end} | | | {np.nanmax(found.uncertainty):.1e} |"
+    if exact:
+        row += f" {np.nanmax(np.abs(found.extrapolated - found.reference)):.1e} |"
+    print(row)
+    if args.plot:
+        import matplotlib
+
+        matplotlib.use("Agg")  # files only: no display needed
+        from .plot import convergence
+
+        convergence(found).savefig(args.plot, dpi=150)
+        print(args.plot)
+    return 0
+
+
 def _config(args) -> int:
     from .config import reference_markdown
 
@@ -221,6 +271,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             args = _parser().parse_args(argv)
             commands = {"run": _run, "resume": _resume, "sweep": _sweep, "collect": _collect,
+                        "converge": _converge,
                         "plot": _plot, "compare": _compare, "config": _config}
             return commands[args.command](args)
         except BadInput as err:

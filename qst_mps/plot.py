@@ -291,3 +291,32 @@ def figure_for(paths, kind: str = "transfer"):
         fig.text(0.01, 0.005, CAPTIONS[kind], fontsize=8, ha="left", va="bottom", wrap=True)
     fig.tight_layout(rect=(0, 0.04, 1, 1) if kind in CAPTIONS else None)
     return fig
+
+
+def convergence(found):
+    """Each run's error estimates against time (chi step solid, ε line dashed) and, with an
+    exact run, its actual error (dotted): a :class:`qst_mps.convergence.Convergence`."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(8.5, 4))
+    for i, r in enumerate(found.runs):
+        colour = f"C{i}"
+        label = f"chi_max {r.config.evolution.chi_max}"
+        if i > 0:
+            ax.semilogy(found.time, found.steps[i], "-", color=colour, lw=1,
+                        label=f"{label}: chi step")
+        ax.semilogy(found.time, found.on_line[i], "--", color=colour, lw=1,
+                    label=f"{label}: ε line")
+        if found.actual is not None:
+            ax.semilogy(found.time, found.actual[i], ":", color=colour, lw=1.5,
+                        label=f"{label}: against exact")
+    ax.set_ylim(1e-7, 1e-1)
+    ax.set_xlabel("time (fs)")
+    ax.set_ylabel(f"error in {found.name}")
+    ax.legend(frameon=False, fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1))
+    model = found.runs[0].config.model
+    ax.set_title(f"{found.runs[0].config.state.pair}, L = {model.L}, N = {model.N}: chi step "
+                 "(solid), ε line (dashed)" + (", exact (dotted)" if found.actual is not None
+                                               else ""), fontsize=9)
+    fig.tight_layout()
+    return fig

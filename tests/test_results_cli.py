@@ -477,3 +477,45 @@ def test_the_python_api_resumes_compares_sweeps_and_collects_as_the_command_does
     assert np.all(np.isfinite(table.values["delta_sigma_z"]))
     assert np.array_equal(table.values["delta_sigma_z"],
                           qst_mps.load_sweep(sweep_file).values["delta_sigma_z"])
+
+
+def test_converge_estimates_the_errors_of_runs_at_several_chi_max(tmp_path, capsys):
+    """`qst-mps converge`: three truncated mps runs of one problem (chi_max 2, 3, 4) and an
+    exact one. The chi steps are the differences of the runs' values, computed here from the
+    files; the table names every run and the actual errors; the plot is written; runs of two
+    problems, or two at one chi_max, are refused with exit 2."""
+    import qst_mps
+    from qst_mps.convergence import converge
+
+    base = ["model.N=14", "model.L=3", "model.J_sd=1.0", "model.boundary=open",
+            "state.pair=triplet_minus", "state.sigma_d=1.2", "state.x2=3.4", "state.d=2.5",
+            "evolution.t_max=1.0", "evolution.dt=0.25", "evolution.svd_min=1e-12"]
+    paths = []
+    for chi in (4, 2, 3):  # any order: sorted by chi_max
+        paths.append(tmp_path / f"chi{chi}.h5")
+        qst_mps.run(None, paths[-1], overrides=[*base, "evolution.backend=mps",
+                                                f"evolution.chi_max={chi}"], progress=False)
+    exact = tmp_path / "exact.h5"
+    qst_mps.run(None, exact, overrides=[*base, "evolution.backend=exact"], progress=False)
+    found = converge([str(p) for p in paths], str(exact))
+    values = [qst_mps.load(tmp_path / f"chi{chi}.h5")["delta_sigma_z"] for chi in (2, 3, 4)]
+    assert [r.config.evolution.chi_max for r in found.runs] == [2, 3, 4]
+    assert found.runs[0]["truncation_error"][-1] > 0  # chi_max 2 truncates
+    assert np.all(np.isnan(found.steps[0]))
+    assert np.allclose(found.steps[1], np.abs(values[1] - values[0]))
+    assert np.allclose(found.steps[2], np.abs(values[2] - values[1]))
+    reference = qst_mps.load(exact)["delta_sigma_z"]
+    assert np.allclose(found.actual[0], np.abs(values[0] - reference))
+    figure = tmp_path / "converge.png"
+    args = ["converge", *map(str, paths), "--exact", str(exact), "--plot", str(figure)]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert all(f"| chi{chi}.h5 | {chi} |" in out for chi in (2, 3, 4)) and "against exact" in out
+    assert figure.read_bytes()[:4] == b"\x89PNG"
+    other = tmp_path / "other.h5"
+    qst_mps.run(None, other, overrides=[*base, "evolution.backend=mps", "evolution.chi_max=5",
+                                        "model.J_sd=0.5"], progress=False)
+    assert main(["converge", str(paths[0]), str(other)]) == 2
+    assert "not the same problem" in capsys.readouterr().err
+    assert main(["converge", str(paths[0]), str(paths[0])]) == 2
+    assert "same chi_max" in capsys.readouterr().err

@@ -47,14 +47,13 @@ def test_smallest_member_keeps_its_ends_clear_and_the_packets_leave_by_t_max():
 
 @pytest.mark.slow
 def test_the_chi_step_bounds_the_error_of_a_truncated_run():
-    """runs/scaling/error_estimate.py: a run's error in Δσ_z is estimated by its step from the run
-    at the next smaller chi_max. Checked against the exact backend on a pair through six
-    strongly coupled spins (N = 20), where chi_max 8, 12 and 16 truncate (discarded weights
-    2.5e-3, 1.2e-4 and 7.6e-6). Measured: steps 1.4e-3 and 1.9e-4 over errors of 2.1e-4 and
-    1.1e-5."""
-    from error_estimate import chi_steps
-
+    """qst-mps converge (qst_mps/convergence.py): a run's error in Δσ_z is estimated by its
+    step from the run at the next smaller chi_max. Checked against the exact backend on a pair
+    through six strongly coupled spins (N = 20), where chi_max 8, 12 and 16 truncate (discarded
+    weights 2.5e-3, 1.2e-4 and 7.6e-6). Measured: steps 1.4e-3 and 1.9e-4 over errors of 2.1e-4
+    and 1.1e-5."""
     from qst_mps.config import resolve
+    from qst_mps.convergence import chi_steps
     from qst_mps.simulation import simulate
 
     def run(backend, chi_max=64):
