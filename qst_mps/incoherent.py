@@ -9,8 +9,9 @@ single members, each a 'theta' train with ``state.theta`` a list of R phases:
 - **exact** (2^R runs): the state is Π_m (c†_{φ1↑} c†_{φ2↓} − e^{iθ_m} c†_{φ1↓} c†_{φ2↑})_m |0⟩,
   so an expectation value carries each θ_m only through e^{±iθ_m} (ket and bra), once the norm
   does not depend on θ (no two packets overlap). Its torus average is then exactly the average
-  over the 2^R corners θ_m ∈ {0, π}: every pair singlet or triplet_0, the SPEC's ½(ρ_S + ρ_T0)
-  per pair. :func:`run` checks the norm condition and refuses the exact mode otherwise.
+  over the 2^R corners θ_m ∈ {0, π}: every pair singlet or triplet_0, ½(ρ_S + ρ_T0)
+  per pair (docs/physics.md, "Initial states": the incoherent pair). :func:`run` checks the
+  norm condition and refuses the exact mode otherwise.
 - **sampled** (any R, overlapping packets too): ``samples`` members with θ_m drawn uniformly
   from [0, 2π), their mean and its standard error (sample standard deviation / √samples).
 
