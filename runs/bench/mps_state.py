@@ -57,6 +57,7 @@ singular values and of V V† from the identity (weighted by S_i S_j, as they en
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import time
 
@@ -75,7 +76,7 @@ def saved_backend(path: str, conserve: bool = True, processes: int | None = None
     backend = MPSBackend(build(saved.config), saved.config["evolution"])
     backend.restore(saved["checkpoint"]["backend"])
     if processes is not None:
-        backend.evolution = {**backend.evolution, "processes": processes}
+        backend.evolution = dataclasses.replace(backend.evolution, processes=processes)
     if not conserve:
         backend.model = SpinTransferChain(backend.problem.model, conserve=False)
         backend.psi = without_charges(backend.psi, backend.model.lat.mps_sites())
@@ -104,7 +105,7 @@ def seconds_per_fs(backend, fs: float, threads: int | None = None) -> float:
     """Wall seconds per fs of ``fs`` femtoseconds in steps of evolution.dt (after one step)."""
     from threadpoolctl import threadpool_limits
 
-    dt = backend.evolution["dt"]
+    dt = backend.evolution.dt
     times = [backend.time + dt * (k + 1) for k in range(round(fs / dt) + 1)]
     next(backend.evolve(times[:1]))  # builds the engine and its gates
     with threadpool_limits(threads):
@@ -154,7 +155,7 @@ def interleaved_intervals(backends: dict, args) -> dict:
     """Output intervals over ``args.fs`` of each of ``backends`` in turn (the heavy observables
     every ``args.heavy_every``th), the first one left out (it builds the engines): the
     (evolve, measure) seconds of each interval, per backend."""
-    dt_out = next(iter(backends.values())).evolution["dt_out"]
+    dt_out = next(iter(backends.values())).evolution.dt_out
     seconds = {key: [] for key in backends}
     for k in range(round(args.fs / dt_out) + 1):
         heavy = k % args.heavy_every == 0
@@ -174,7 +175,7 @@ def interval(args) -> None:
     variants = {("SVD", True): np.inf, ("Gram", True): gram, ("SVD", False): np.inf,
                 ("Gram", False): gram}
     backends = {variant: saved_backend(args.result) for variant in variants}
-    dt_out = next(iter(backends.values())).evolution["dt_out"]
+    dt_out = next(iter(backends.values())).evolution.dt_out
     seconds = {variant: [] for variant in variants}  # per interval: (evolve, measure)
     for k in range(round(args.fs / dt_out) + 1):  # the first interval builds the engines
         for variant, threshold in variants.items():
@@ -209,7 +210,7 @@ def processes(args) -> None:
     if args.min_work_seconds is not None:
         parallel.MIN_WORK_SECONDS = args.min_work_seconds
     backends = {count: saved_backend(args.result, processes=count) for count in (1, 2)}
-    dt_out = backends[1].evolution["dt_out"]
+    dt_out = backends[1].evolution.dt_out
     seconds = interleaved_intervals(backends, args)  # per interval: (evolve, measure)
     base = [sum(pair) for pair in seconds[1]]
     print(f"{len(base)} intervals of {dt_out:g} fs, one process and two in turn in each, the "
@@ -235,7 +236,7 @@ def processes(args) -> None:
 
 def evolve(args) -> None:
     backend = saved_backend(args.result, processes=args.processes)
-    dt_out = backend.evolution["dt_out"]
+    dt_out = backend.evolution.dt_out
     seconds = [sum(timed) for timed in interleaved_intervals({0: backend}, args)[0]]
     print(f"processes {args.processes}: {sum(seconds) / (len(seconds) * dt_out):.2f} s per fs "
           f"over {len(seconds)} intervals of {dt_out:g} fs")
@@ -245,7 +246,7 @@ def gates(args) -> None:
     """What TeNPy's calc_U takes to build every gate of the saved state's chain again (as it
     does for a step that differs from the last one in its last bits), best of three."""
     backend = saved_backend(args.result, processes=1)
-    next(backend.evolve([backend.time + backend.evolution["dt_out"]]))  # builds the engine
+    next(backend.evolve([backend.time + backend.evolution.dt_out]))  # builds the engine
     engine = backend.engine
     order, dt = engine._U_param["order"], engine._U_param["delta_t"]
     seconds = []
@@ -264,7 +265,7 @@ def sectors(args) -> None:
     from qst_mps.mps import bond_update
 
     backend = saved_backend(args.result)
-    dt = backend.evolution["dt"]
+    dt = backend.evolution.dt
     next(backend.evolve([backend.time + dt]))  # builds the engine
     matrices, svd, gram = [], bond_update._svd, bond_update.GRAM_SVD_MIN
     bond_update.GRAM_SVD_MIN = np.inf  # every sector through _svd, which records it
