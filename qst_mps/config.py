@@ -28,7 +28,7 @@ from .problem.checks import check as check_geometry
 from .spec import SECTIONS, Option, RunSpec, thawed
 
 #: What a resume may change: how far the run goes, how often it checkpoints, and how many
-#: processes do the TEBD arithmetic (the same state bit for bit; docs/performance.md).
+#: processes do the TEBD arithmetic (the same state bit for bit; docs/notes/performance.md).
 RESUMABLE_KEYS = ("evolution.t_max", "output.checkpoint_every", "evolution.processes")
 
 #: Section -> key -> :class:`~qst_mps.spec.Option`: the keys as the RunSpec classes declare them.

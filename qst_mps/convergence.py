@@ -16,12 +16,12 @@ Two estimates of each run's error in Δσ_z, at every output time:
   extrapolation; its uncertainty (three runs or more) is how far it moves when the third run
   replaces the second, |a(1, 2) − a(1, 3)|; a run's estimate is its distance from the
   extrapolation plus that uncertainty. This assumes the error is a fixed multiple of ε (the
-  chi_max study at L = 8 found 0.2–0.4 × ε, docs/scaling.md). Where the error changes sign
+  chi_max study at L = 8 found 0.2–0.4 × ε, docs/notes/scaling.md). Where the error changes sign
   from one chi_max to the next it does not hold, and the chi step is the estimate to trust.
 
 Two runs whose ε differ by less than ``SAME_WEIGHT`` have not truncated differently: their
 line is flat. The Trotter error of the step is the same in every run and is in neither
-estimate (about 1e-4 at dt = 0.5 fs; docs/performance.md).
+estimate (about 1e-4 at dt = 0.5 fs; docs/notes/performance.md).
 
 With ``--exact`` the actual errors are printed beside the estimates: the check of the estimates
 where the exact backend reaches (L ≤ 32).

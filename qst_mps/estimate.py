@@ -1,5 +1,5 @@
 """What a run will need, before it runs: peak memory and wall time, from the package's own
-measurements (docs/performance.md, "What a run needs"). Used to size SLURM jobs.
+measurements (docs/notes/performance.md, "What a run needs"). Used to size SLURM jobs.
 
 Both are meant as limits, not forecasts: a job that asks for them should not be killed. A job
 that still reaches its time limit is not lost: it checkpoints and requeues (docs/cluster.md).
@@ -8,7 +8,7 @@ that still reaches its time limit is not lost: it checkpoints and requeues (docs
   :func:`qst_mps.exact.backend.memory_estimate`) × ``EXACT_MEMORY_FACTOR``. The time is
   ``EXACT_SECONDS_PER_AMPLITUDE_FS`` × the dimension × t_max, the slowest rate measured
   (triplet_minus at L = 32).
-- **mps**: the fitted cost model of docs/scaling.md, per fs: 3.5 ms × N per output (the
+- **mps**: the fitted cost model of docs/notes/scaling.md, per fs: 3.5 ms × N per output (the
   whole-chain observables, two outputs per fs there) + 26.7 ms per bond of the window
   + 11.1 ns × Σ chi³ over the window, with every bond of the window at ``chi_max`` (an upper
   bound: runs below the cap are cheaper). The window starts where the electrons' packets and,
@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 EXACT_SECONDS_PER_AMPLITUDE_FS = 1.5e-6
 """Wall s per amplitude of the state and fs simulated: 1.2e-6 measured for the exact triplet_minus
 at L = 32 (8881 s, 54 million amplitudes, 134 fs), where the Krylov space had to shrink to fit,
-against 4e-7 for the paper's singlet (docs/scaling.md); rounded up."""
+against 4e-7 for the paper's singlet (docs/notes/scaling.md); rounded up."""
 
 EXACT_MEMORY_FACTOR = 1.15
 """Peak over the backend's budget: 21.0 GiB against 18.8 GiB for triplet_minus at L = 32 (the
@@ -46,11 +46,11 @@ BASE_BYTES = 400 * 2**20
 MPS_SECONDS_PER_SITE_OUTPUT = 3.5e-3
 MPS_SECONDS_PER_WINDOW_BOND_FS = 26.7e-3
 MPS_SECONDS_PER_CHI_CUBED_FS = 11.1e-9
-"""The cost model of docs/scaling.md (fitted over 13 TEBD runs of the scaling family)."""
+"""The cost model of docs/notes/scaling.md (fitted over 13 TEBD runs of the scaling family)."""
 
 TDVP_FACTOR = 3.0
 """Two-site TDVP against TEBD per fs, the paper's ring against its open chain at the same settings
-(docs/performance.md: 3.2× plain TDVP)."""
+(docs/notes/performance.md: 3.2× plain TDVP)."""
 
 TDVP_MEMORY_FACTOR = 7.5
 """TDVP keeps environments beside the MPS: (d + 2 D)/d per bond, d = 4, D = 13 (docs/cluster.md)."""

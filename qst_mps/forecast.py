@@ -1,7 +1,7 @@
 """The wall time a run has left, from how its cost per simulated fs has been growing.
 
 An mps run grows dearer as it goes: its window widens (about 3 sites per fs) and its bond
-dimension grows, so its cost per fs rises about linearly in time (docs/scaling.md). A forecast
+dimension grows, so its cost per fs rises about linearly in time (docs/notes/scaling.md). A forecast
 from the average pace, or even from the recent pace, then promises too little. Here the wall
 time of the recent outputs (the later half, at least four) is fitted as w0 + a t + b t²/2, so
 the cost per fs is c(t) = a + b t (b ≥ 0), and the time left is ∫_t^T c(s) ds. The exact

@@ -221,12 +221,12 @@ class EvolutionSpec(Section):
     dt: float = option("float", 0.5, "mps: time step (fs)", minimum=0.0, strict_minimum=True)
     tolerance: float | None = option(
         "float", None, "mps: target time-step error in Δσ_z (ħ); picks dt from the "
-        "measured frontier unless dt is given (docs/performance.md)", minimum=0.0,
+        "measured frontier unless dt is given (docs/notes/performance.md)", minimum=0.0,
         strict_minimum=True,
     )
     processes: int = option(
         "int", 1, "mps, TEBD: 2 splits every layer's gates between this process and a "
-        "second one (the same state; docs/performance.md)", (1, 2),
+        "second one (the same state; docs/notes/performance.md)", (1, 2),
     )
 
 

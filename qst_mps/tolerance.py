@@ -1,5 +1,5 @@
 """``evolution.tolerance``: a target error in Δσ_z that picks the mps time step from the
-measured error–cost frontier (docs/performance.md, "A time step from a tolerance";
+measured error–cost frontier (docs/notes/performance.md, "A time step from a tolerance";
 ``python runs/bench/dt_frontier.py``).
 
 The frontier was measured on the scaling family's L = 4 singlet (the paper's couplings on an
@@ -10,7 +10,7 @@ electrons cross the spins, so for many spins this underestimates it.
 
 The truncation adds its own part, which the step does not control. The result file records
 it as the discarded weight (``truncation_error``); the chi study found the error at 0.2–0.4
-times that weight (docs/scaling.md). svd_min keeps its value: on the same member, raising it
+times that weight (docs/notes/scaling.md). svd_min keeps its value: on the same member, raising it
 from 1e-8 to 1e-6 at dt = 1 fs changed neither the error nor the cost. On the L = 64 singlet
 1e-6 and 1e-5 cost 0.84x and 0.68x the time, and the error rose from 2.0e-5 to 2.3e-5 and
 1.0e-4: there a cut by svd_min adds about four times its discarded weight. Other couplings, spins

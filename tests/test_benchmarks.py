@@ -3,7 +3,7 @@ changes under it (runs/bench/README.md says what each measures). Marked slow: CI
 
 Each is run as a user would, ``python runs/bench/NAME.py …`` in a fresh process, and must exit
 0 and print a result line; what it measures is not checked here (its figures are in
-docs/performance.md and docs/scaling.md, with the commands that made them).
+docs/notes/performance.md and docs/notes/scaling.md, with the commands that made them).
 """
 
 import subprocess

@@ -405,7 +405,7 @@ def test_checkpoints_of_arrays_are_tenpy_hdf5_io_files_both_ways(tmp_path, write
 
 
 def test_the_time_left_follows_a_cost_that_grows_with_time():
-    """A run whose cost per fs grows linearly (an mps run's window, docs/scaling.md): halfway,
+    """A run whose cost per fs grows linearly (an mps run's window, docs/notes/scaling.md): halfway,
     the forecast equals the analytic ∫_t^T (a + b s) ds, where the average pace would promise a
     third of it; with ``grows=False`` (the exact backend's batches) it is the recent pace."""
     from qst_mps.forecast import Forecast

@@ -86,7 +86,7 @@ def _slurm_script(sweep, first, count, time_limit, memory, extra, part, basis) -
         f"#SBATCH --array=0-{count - 1}",
         "#SBATCH --ntasks=1",
         # one core per point and process (evolution.processes): a second BLAS thread made the
-        # steps slower (docs/performance.md); use the cores for more points at once
+        # steps slower (docs/notes/performance.md); use the cores for more points at once
         f"#SBATCH --cpus-per-task={processes}",
         f"#SBATCH --time={time_limit}",
         f"#SBATCH --mem={memory}",

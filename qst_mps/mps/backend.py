@@ -58,7 +58,7 @@ class MPSBackend(RingCut):
         or an even number of sites (the hop across the cut a gate of its own, tebd.py).
         ``"tdvp"``: two-site TDVP, for any geometry (the ring closed). None (the command
         line's choice): TEBD where it applies, else TDVP. Why TEBD where it applies:
-        docs/performance.md (smaller time-step error at dt = 0.5 fs, and several times cheaper
+        docs/notes/performance.md (smaller time-step error at dt = 0.5 fs, and several times cheaper
         per fs at the same bond dimension).
     optional : sequence of str
         Optional observables to measure as well (qst_mps/observables.py).
@@ -127,7 +127,7 @@ class MPSBackend(RingCut):
         if integrator == "tebd" and self.model.H_bond is None:
             raise ValueError("TEBD needs the local spins on consecutive sites and, on a ring, an "
                              "empty stretch to cut it open at or an even number of sites "
-                             "(docs/performance.md)")
+                             "(docs/notes/performance.md)")
         self.integrator = integrator
         if integrator == "tdvp" and evolution.dt > TDVP_DT_WARN:
             if problem.model.periodic and "entanglement_entropy" in self.optional:
@@ -146,7 +146,7 @@ class MPSBackend(RingCut):
             warnings.warn(f"mps: this run needs two-site TDVP ({why}), and TDVP with a time "
                           f"step of {evolution.dt:g} fs is inaccurate: a step of 0.5 fs "
                           f"gave an error of 1.7e-2 in Δσ_z on the paper's model "
-                          f"(docs/performance.md); {remedy}", stacklevel=3)
+                          f"(docs/notes/performance.md); {remedy}", stacklevel=3)
         self.info["conserve_sz"] = self.conserve_sz
         if self.measurement is None:  # (_rebuild made one if the ring moved or closed)
             self.measurement = Measurement(self.model, problem, self.optional)
@@ -158,7 +158,7 @@ class MPSBackend(RingCut):
         }
         if self.integrator == "tebd":
             # '4_opt' (Barthel & Zhang 2020, Eq. 30a): as many gates per step as Suzuki's
-            # order 4, a Trotter error 6-7x smaller at 0.5 fs (docs/performance.md)
+            # order 4, a Trotter error 6-7x smaller at 0.5 fs (docs/notes/performance.md)
             closing = self.model.closing_bond() if self.closing else None
             return WindowTEBDEngine(self.psi, self.model, {**options, "order": "4_opt",
                                                            "max_delta_t": 10.0}, closing,

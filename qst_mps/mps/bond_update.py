@@ -4,7 +4,7 @@ TeNPy's ``TEBDEngine.update_bond`` (1.1.1) groups the two-site wave function θ 
 by ``combine_legs``, which builds two ``LegPipe``s in every gate, takes ``npc.svd`` of it,
 truncates, and splits the legs again. At the bond dimensions of the paper's runs (chi ≤ 64,
 5–10 charge sectors per bond) that bookkeeping, not the arithmetic, is most of a gate's
-2.8 ms (docs/performance.md, "Where a TEBD gate's time goes"). :func:`split_theta` does the
+2.8 ms (docs/notes/performance.md, "Where a TEBD gate's time goes"). :func:`split_theta` does the
 same decomposition from the blocks of θ directly: it sorts the blocks into one dense matrix
 per charge of the new bond, takes one SVD per sector, truncates with TeNPy's own
 ``truncate``, and cuts the factors back into blocks of the two new B tensors.
@@ -12,7 +12,7 @@ per charge of the new bond, takes one SVD per sector, truncates with TeNPy's own
 Where the truncation cuts well above rounding (``svd_min`` ≥ :data:`GRAM_SVD_MIN`), a sector's
 right singular vectors come from the eigenvectors of its Gram matrix instead of an SVD
 (:func:`_right_factors`): 1.3–1.6× faster on the sectors of the L = 128 singlet at 200 fs,
-with the same Schmidt values to 1.2e-15 (docs/performance.md, "The Gram matrix instead of the
+with the same Schmidt values to 1.2e-15 (docs/notes/performance.md, "The Gram matrix instead of the
 SVD").
 
 It reaches into ``npc.Array``'s block storage (``_data``, ``_qdata``) and builds

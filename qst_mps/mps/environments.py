@@ -6,7 +6,7 @@ of those sites stay valid, so a measurement after an interval on a window of sit
 only that window (plus what the window gained), not the whole chain. On the long chains of the
 scaling family the window covers a fraction of the chain (131 of 593 sites at the start of
 L = 64), and the whole-chain contractions were a sixth of the run time at L = 128
-(docs/performance.md).
+(docs/notes/performance.md).
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ The split is placed where the two halves' gates, as timed in the last interval, 
 (:meth:`SecondProcess.split`).
 
 Threads cannot do this: most of a gate's time at chi ≤ 100 is Python, which holds the GIL
-(docs/performance.md). The second process is started once per run (a fresh interpreter that
+(docs/notes/performance.md). The second process is started once per run (a fresh interpreter that
 runs this module: it imports TeNPy once, about 2 s), keeps the gates it was sent, ignores
 SIGTERM and SIGINT (the run stops at the end of the interval and writes its checkpoint; the
 second process then exits when its pipe closes) and stops with the run.
@@ -48,12 +48,12 @@ MIN_BONDS = 24
 #: the shortest time (s) the gates of an output interval took, on one process or on both
 #: together, at which the next interval is split: the smallest measured, about 0.4 s of gates
 #: per interval (the paper's model at 4 fs, the L = 128 singlet at 5 fs), gained 1.6-1.75x;
-#: below it the fixed cost of the messages is untested (docs/performance.md)
+#: below it the fixed cost of the messages is untested (docs/notes/performance.md)
 MIN_WORK_SECONDS = 0.25
 
 #: the cost of a gate on a bond of dimension chi that has not been timed yet, in units of the
 #: fixed cost of a gate (1 + (chi / CHI_FIXED)³): about 1 ms of Python per gate, and about
-#: 1 ns·chi³ of arithmetic (docs/performance.md)
+#: 1 ns·chi³ of arithmetic (docs/notes/performance.md)
 CHI_FIXED = 100.0
 
 

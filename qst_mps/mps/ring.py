@@ -74,7 +74,7 @@ def swap_sites(psi: MPS, i: int, trunc_params) -> TruncationError:
     :func:`qst_mps.mps.bond_update.store`.
 
     TeNPy builds that operator from a dense array in every call: 26 of the 40 ms of one swap on
-    the paper's filled ring (cProfile, docs/performance.md). It is the same diagonal operator,
+    the paper's filled ring (cProfile, docs/notes/performance.md). It is the same diagonal operator,
     (−1)^(n_i n_j) with n the sites' Jordan–Wigner exponents, or no operator (a transposition)
     when one of the two sites has no fermion.
     """

@@ -27,7 +27,7 @@ from .tdvp import TDVP_DT_WARN
 #: Below this many electrons on the two sites that the ring's closing gate joins (at steps of
 #: 0.5 fs; ∝ 1/dt²), the gate acts once per step, in its middle (tebd.py); above, in every
 #: even layer. Once per step adds an error of about 1e-2 × that density per fs at 0.5 fs
-#: (∝ dt²), measured on a 32-site ring against the exact backend (docs/performance.md):
+#: (∝ dt²), measured on a 32-site ring against the exact backend (docs/notes/performance.md):
 #: 2.5e-6 per fs at this threshold, below TEBD's own 1e-5 per fs there.
 CLOSING_CENTRAL_DENSITY = 2.5e-4
 
@@ -97,7 +97,7 @@ class RingCut:
         warnings.warn(f"mps: from t = {self.time:g} fs on the packets leave no empty stretch "
                       f"of the ring (of an odd number of sites) to cut it open for TEBD; the "
                       f"rest runs with two-site TDVP on the closed ring, at steps of at most "
-                      f"{self.dt:g} fs (TDVP's splitting error: docs/performance.md), several "
+                      f"{self.dt:g} fs (TDVP's splitting error: docs/notes/performance.md), several "
                       f"times slower per fs", stacklevel=4)
 
     def _place_cut(self, span: float) -> bool:

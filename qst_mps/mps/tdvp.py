@@ -17,7 +17,7 @@ from tenpy.linalg.truncation import svd_theta
 
 #: Above this step (fs) two-site TDVP warns: its splitting error grows like dt², and on the
 #: paper's single electron Δσ_z was off by 1.7e-2 (by 67.5 fs) at dt = 0.5 fs and by 3e-4 (by
-#: 50 fs) at 0.1 fs (docs/performance.md).
+#: 50 fs) at 0.1 fs (docs/notes/performance.md).
 TDVP_DT_WARN = 0.1
 
 

@@ -15,7 +15,7 @@ it joins the even layers: in every one of them (``closing_every_layer``; the seq
 fourth order), or once per step, for the whole step, in the middle of the central even layer
 (a symmetric, second-order splitting of that one bond; five times fewer swaps), which the
 backend picks by the density on the bond. The swaps carry the moved site's entanglement across
-every bond and cost several times the step itself (docs/performance.md).
+every bond and cost several times the step itself (docs/notes/performance.md).
 
 On an open chain (or a ring cut open) each layer's gates can be split between this process and
 a second one (qst_mps/mps/parallel.py, ``evolution.processes = 2``): the same state, bit for bit.
@@ -68,7 +68,7 @@ class WindowTEBDEngine(TEBDEngine):
         rounding only (at most 1e-12 of it): the backend's steps are output intervals
         divided by a step count, which differ in their last bits from one interval to the
         next (dt_out = 0.1: nine values in twenty intervals), and TeNPy rebuilds every gate of
-        the chain for each new value (4.5 s at N = 903, docs/performance.md). The backend sets
+        the chain for each new value (4.5 s at N = 903, docs/notes/performance.md). The backend sets
         the time to the output time after each interval, so the difference does not add up."""
         built = self._U_param.get("delta_t")
         if built is not None and abs(dt - built) <= 1e-12 * abs(built):

@@ -19,7 +19,7 @@ from ..problem.terms import Exchange
 #: with a Schmidt value of about twice the error estimate (2e-5 on the paper's singlet at
 #: 0.5 fs); counting it, the window covered the whole 200-site chain from 20 fs on (the
 #: packets: 130 sites), and on the ring it left no empty stretch to cut open
-#: (docs/performance.md). Outside the window it is frozen instead of carried along.
+#: (docs/notes/performance.md). Outside the window it is frozen instead of carried along.
 WINDOW_SCHMIDT = 10.0
 
 #: The least margin (sites) on each side of the entangled bonds, and the most amplitude that

@@ -1,6 +1,6 @@
 """One TEBD gate on the mps backend: TeNPy's ``TEBDEngine.update_bond`` against
 qst_mps/mps/bond_update.py, at a given bond dimension (issue: speed, item 3;
-docs/performance.md).
+docs/notes/performance.md).
 
     python runs/bench/bond_update.py [--chi 16 64 128 256] [--N 60] [--rounds 3] [--svd-min 1e-8]
 

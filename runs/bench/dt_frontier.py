@@ -1,5 +1,5 @@
 """The error–cost frontier of the mps backend's time step and truncation on the scaling family
-(issue: speed, item 1; docs/performance.md).
+(issue: speed, item 1; docs/notes/performance.md).
 
     python runs/bench/dt_frontier.py run [--L 4] [--pair singlet] [--dt 0.5 1.0 1.5] \\
         [--svd-min 1e-8] [--t-max auto]

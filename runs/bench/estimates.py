@@ -2,7 +2,7 @@
 
     python runs/bench/estimates.py
 
-The measured wall times and peaks are those of docs/scaling.md (mps runs of the scaling family,
+The measured wall times and peaks are those of docs/notes/scaling.md (mps runs of the scaling family,
 chi_max 256, on the 2-core machine) and docs/cluster.md (the paper's exact runs); the estimates
 are computed here from the same configurations.
 """
@@ -15,7 +15,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "runs" / "scaling"))
 
-MEASURED = {  # (L, pair, backend): (wall s, peak MiB or None), docs/scaling.md
+MEASURED = {  # (L, pair, backend): (wall s, peak MiB or None), docs/notes/scaling.md
     (16, "singlet", "mps"): (930, None),
     (32, "singlet", "mps"): (1516, None),
     (64, "singlet", "mps"): (3265, 484),

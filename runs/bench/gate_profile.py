@@ -1,4 +1,4 @@
-"""Where the time of one TEBD gate goes (issue: speed, item 3; docs/performance.md).
+"""Where the time of one TEBD gate goes (issue: speed, item 3; docs/notes/performance.md).
 
     python runs/bench/gate_profile.py [--L 64] [--pair singlet] [--t0 0] [--span 5]
 

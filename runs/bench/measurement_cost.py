@@ -1,5 +1,5 @@
 """What one measurement of the always-recorded observables costs on the mps backend at a given
-bond dimension (issue: speed, item 2; docs/performance.md).
+bond dimension (issue: speed, item 2; docs/notes/performance.md).
 
     python runs/bench/measurement_cost.py [--chi 64 128 256] [--N 60] [--repeats 3]
 

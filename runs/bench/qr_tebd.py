@@ -10,7 +10,7 @@ engine without code of ours. This script takes the MPS of an mps result file (it
 checkpoint), evolves it over ``--fs`` with each engine in turn (after one untimed step that
 builds the gates), in this one process on one BLAS thread, and prints the wall times, their
 ratio, the discarded weight of each and how far the two final states are apart.
-docs/performance.md has the numbers and the conclusion.
+docs/notes/performance.md has the numbers and the conclusion.
 """
 
 from __future__ import annotations

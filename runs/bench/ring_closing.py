@@ -1,5 +1,5 @@
 """Accuracy of TEBD's closing gate on a filled ring (qst_mps/mps/tebd.py), against the exact
-backend; the numbers behind docs/performance.md ("The ring on TEBD").
+backend; the numbers behind docs/notes/performance.md ("The ring on TEBD").
 
     python runs/bench/ring_closing.py gate        # 24 sites, the pair across the closing bond
     python runs/bench/ring_closing.py threshold   # 32 sites, the packet ever closer to it

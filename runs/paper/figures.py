@@ -37,7 +37,7 @@ FIGURES = ["fig2a", "fig2b", "fig3", "fig4a", "fig4b"]
 # On the mps backend the ring is replaced by an open chain of the same N: for 0–100 fs both give
 # the same Δσ_z, S_z_loc and pair probabilities (exact backend: 1e-15), and on the open chain H is
 # nearest-neighbour, so the mps backend evolves with fourth-order TEBD instead of two-site TDVP
-# (error 5e-5 instead of 1.7e-2 for the single electron at dt = 0.5 fs; docs/performance.md).
+# (error 5e-5 instead of 1.7e-2 for the single electron at dt = 0.5 fs; docs/notes/performance.md).
 MPS_LAYOUT = ["model.boundary=open"]
 
 
