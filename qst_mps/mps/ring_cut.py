@@ -97,8 +97,8 @@ class RingCut:
         warnings.warn(f"mps: from t = {self.time:g} fs on the packets leave no empty stretch "
                       f"of the ring (of an odd number of sites) to cut it open for TEBD; the "
                       f"rest runs with two-site TDVP on the closed ring, at steps of at most "
-                      f"{self.dt:g} fs (TDVP's splitting error: docs/notes/performance.md), several "
-                      f"times slower per fs", stacklevel=4)
+                      f"{self.dt:g} fs (TDVP's splitting error: docs/notes/performance.md), "
+                      f"several times slower per fs", stacklevel=4)
 
     def _place_cut(self, span: float) -> bool:
         """Whether the ring's cut lies in an empty stretch for the next ``span`` fs, after

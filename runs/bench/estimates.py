@@ -2,9 +2,9 @@
 
     python runs/bench/estimates.py
 
-The measured wall times and peaks are those of docs/notes/scaling.md (mps runs of the scaling family,
-chi_max 256, on the 2-core machine) and docs/cluster.md (the paper's exact runs); the estimates
-are computed here from the same configurations.
+The measured wall times and peaks are those of docs/notes/scaling.md (mps runs of the scaling
+family, chi_max 256, on the 2-core machine) and docs/cluster.md (the paper's exact runs); the
+estimates are computed here from the same configurations.
 """
 
 from __future__ import annotations
