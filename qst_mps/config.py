@@ -105,7 +105,7 @@ def _coerce(key: str, opt: Option, value: Any) -> Any:
     elif opt.kind == "spin":
         try:
             spin = Fraction(value) if not isinstance(value, bool) else None
-        except (TypeError, ValueError, ZeroDivisionError):
+        except (TypeError, ValueError, ZeroDivisionError, OverflowError):  # ±inf: OverflowError
             spin = None
         if spin is None or spin <= 0 or (2 * spin).denominator != 1:
             raise bad
@@ -113,7 +113,7 @@ def _coerce(key: str, opt: Option, value: Any) -> Any:
     elif opt.kind == "half_integer":
         try:
             half = Fraction(value) if not isinstance(value, bool) else None
-        except (TypeError, ValueError, ZeroDivisionError):
+        except (TypeError, ValueError, ZeroDivisionError, OverflowError):  # ±inf: OverflowError
             half = None
         if half is None or (2 * half).denominator != 1:
             raise bad

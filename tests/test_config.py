@@ -4,7 +4,7 @@ import subprocess
 import sys
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from qst_mps.cli import main
@@ -228,6 +228,8 @@ KEYS = st.sampled_from(
 
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.tuples(KEYS, VALUES), max_size=6))
+@example([(("model", "spin"), float("inf"))])  # Fraction(inf) raised OverflowError, uncaught
+@example([(("state", "local_Sz"), float("-inf"))])
 def test_validator_accepts_or_names_a_key(entries):
     """Any input either resolves to a self-consistent config or raises one ConfigError."""
     partial = {}
