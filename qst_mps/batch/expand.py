@@ -58,7 +58,17 @@ class Sweep:
     def status(self, index: int) -> str:
         """'complete', 'running' (started or interrupted), 'failed' or 'pending'. A damaged
         result file counts as failed (:meth:`failure` says why); nothing is written."""
-        return "failed" if self.failure(index) else self._file_status(index)
+        from .. import results
+
+        path = self.path(index)
+        if path.with_suffix(".failed").exists():
+            return "failed"
+        if not path.exists():
+            return "pending"
+        try:
+            return results.status(path)
+        except results.DamagedFile:
+            return "failed"
 
     def failure(self, index: int) -> str | None:
         """Why point ``index`` failed: its ``.failed`` record, or what makes its result file
@@ -76,11 +86,6 @@ class Sweep:
                 return str(err)
         return None
 
-    def _file_status(self, index: int) -> str:
-        from .. import results
-
-        path = self.path(index)
-        return results.status(path) if path.exists() else "pending"
 
 def _values(key: str, spec) -> list:
     if isinstance(spec, list) and spec:
